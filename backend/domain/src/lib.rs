@@ -1,0 +1,18 @@
+//! lms-domain: the learning platform's entities and rules, free of HTTP and FFmpeg.
+//! The API server and the media worker both build on it.
+
+pub mod accounts;
+pub mod audit;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod jobs;
+pub mod mail;
+pub mod organisations;
+pub mod passwords;
+pub mod roles;
+pub mod tokens;
+pub mod users;
+
+pub use error::{DomainError, DomainResult, FieldError};
+pub use roles::{Grants, Role};

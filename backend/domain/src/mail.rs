@@ -1,0 +1,45 @@
+//! Outgoing mail as the domain sees it: which template, to whom, in which language, with
+//! which values. Mail is never sent inside a request: it is enqueued as a `mail.send` job in
+//! the same transaction as the change that causes it (an outbox), and the mail dispatcher
+//! renders and delivers it with retries, so an SMTP outage delays mail but loses none.
+
+use sea_orm::ConnectionTrait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{DomainError, DomainResult};
+use crate::jobs;
+
+/// The emails the platform sends; each has a template folder `frontend/templates/emails/<name>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailTemplate {
+    VerifyEmail,
+    PasswordReset,
+    AlreadyRegistered,
+}
+
+impl MailTemplate {
+    pub fn name(self) -> &'static str {
+        match self {
+            MailTemplate::VerifyEmail => "verify_email",
+            MailTemplate::PasswordReset => "password_reset",
+            MailTemplate::AlreadyRegistered => "already_registered",
+        }
+    }
+}
+
+/// One email waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutgoingMail {
+    pub template: MailTemplate,
+    pub to: String,
+    pub lang: String,
+    pub vars: Value,
+}
+
+/// Puts a mail into the outbox (the jobs table) within the caller's transaction.
+pub async fn enqueue(db: &impl ConnectionTrait, mail: &OutgoingMail) -> DomainResult<i64> {
+    let payload = serde_json::to_value(mail).map_err(|e| DomainError::Internal(e.to_string()))?;
+    jobs::enqueue_at(db, jobs::kinds::MAIL_SEND, payload, chrono::Utc::now(), 10).await
+}
