@@ -1,0 +1,213 @@
+//! The `lms` command line: `serve`, `migrate`, `create-admin`.
+
+use std::io::{IsTerminal, Read};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{Config, LogFormat};
+use crate::state::AppState;
+
+#[derive(Parser)]
+#[command(
+    name = "lms",
+    version,
+    about = "Human-rights learning platform: web server and administration"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (and the mail dispatcher) until Ctrl-C or SIGTERM.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an administrator, or make an existing account one and set its password.
+    /// The password is read from standard input; when stdin is a terminal or empty, a strong
+    /// password is generated and printed once.
+    CreateAdmin {
+        /// The administrator's email address.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("lms: configuration error: {e:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_tracing(config.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("lms: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve => serve(config).await,
+            Command::Migrate => migrate(config).await,
+            Command::CreateAdmin { email } => create_admin(config, &email).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lms: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}
+
+async fn connect(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    }
+    lms_domain::db::connect(&config.database_url)
+        .await
+        .context("connecting to the database")
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let db = connect(&config).await?;
+    let pending = lms_domain::db::pending_migrations(&db).await?;
+    lms_domain::db::migrate(&db)
+        .await
+        .context("applying migrations")?;
+    println!(
+        "applied {} migration(s); the schema is up to date",
+        pending.len()
+    );
+    Ok(())
+}
+
+async fn create_admin(config: Config, email: &str) -> anyhow::Result<()> {
+    let db = connect(&config).await?;
+    if config.auto_migrate {
+        lms_domain::db::migrate(&db).await?;
+    }
+    let stdin = std::io::stdin();
+    let mut typed = String::new();
+    if !stdin.is_terminal() {
+        stdin
+            .lock()
+            .read_to_string(&mut typed)
+            .context("reading the password from stdin")?;
+    }
+    let typed = typed.trim_end_matches(['\r', '\n']).to_owned();
+    let (password, generated) = if typed.is_empty() {
+        (lms_domain::tokens::random_token()[..20].to_owned(), true)
+    } else {
+        (typed, false)
+    };
+    lms_domain::accounts::create_admin(&db, email, &password)
+        .await
+        .map_err(|e| match e {
+            lms_domain::DomainError::Validation(fields) => anyhow::anyhow!(
+                "{}",
+                fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            other => other.into(),
+        })?;
+    if generated {
+        println!(
+            "administrator: {email}\npassword:      {password}\n(shown once; change it after logging in)"
+        );
+    } else {
+        println!("administrator {email} is ready");
+    }
+    Ok(())
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let db = connect(&config).await?;
+    if config.auto_migrate {
+        lms_domain::db::migrate(&db)
+            .await
+            .context("applying migrations")?;
+    } else {
+        let pending = lms_domain::db::pending_migrations(&db).await?;
+        anyhow::ensure!(
+            pending.is_empty(),
+            "the database needs migrations ({}): run `lms migrate`",
+            pending.join(", ")
+        );
+    }
+    let addr = config.http_addr;
+    let transport = crate::mail::Transport::from_config(&config)?;
+    let state = AppState::new(db, config).await?;
+    let stop = CancellationToken::new();
+    let dispatcher = tokio::spawn(crate::mail::run_dispatcher(
+        state.clone(),
+        transport,
+        stop.clone(),
+    ));
+
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    tracing::info!(%addr, public_url = %state.config.public_url, "serving");
+    let app = crate::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let shutdown = stop.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down");
+            shutdown.cancel();
+        })
+        .await?;
+    stop.cancel();
+    let _ = dispatcher.await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,194 @@
+//! Server-rendered pages (handlebars, no inline script): the public face of the platform.
+//! Every page gets the same base context: language, the other language for the switch,
+//! the current path, the CSRF token for forms and the signed-in user.
+
+pub mod account;
+pub mod home;
+pub mod lang;
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use serde_json::{Map, Value, json};
+
+use crate::auth::{AuthSession, Caller, CsrfToken, LANG_COOKIE};
+use crate::error::AppError;
+use crate::i18n;
+use crate::state::AppState;
+
+/// Translation keys looked up from Rust code (checked by a test in both languages).
+pub const KEYS_USED_BY_CODE: &[&str] = &[
+    "app-name",
+    "error-invalid-credentials",
+    "error-rate-limited",
+    "error-email-invalid",
+    "error-password-too-short",
+    "error-display-name-required",
+    "error-passwords-differ",
+    "error-token-invalid",
+    "error-csrf",
+    "error-not-found",
+    "error-internal",
+    "error-forbidden",
+    "notice-registered",
+    "notice-verified",
+    "notice-reset-sent",
+    "notice-password-changed",
+    "notice-logged-out",
+    "page-title-home",
+    "page-title-register",
+    "page-title-login",
+    "page-title-verify",
+    "page-title-forgot",
+    "page-title-reset",
+    "page-title-error",
+];
+
+/// The base context of a page request.
+pub struct Page {
+    pub lang: &'static str,
+    pub path: String,
+    pub csrf_token: String,
+    pub user: Option<Arc<AuthSession>>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Page {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let user = match parts.extensions.get::<Caller>() {
+            Some(Caller::Authenticated(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let jar = CookieJar::from_headers(&parts.headers);
+        let lang = i18n::pick(
+            jar.get(LANG_COOKIE)
+                .map(|c| c.value().to_owned())
+                .or_else(|| user.as_ref().map(|u| u.user.locale.clone()))
+                .as_deref(),
+        );
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+            .to_owned();
+        let csrf_token = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
+        Ok(Page {
+            lang,
+            path,
+            csrf_token,
+            user,
+        })
+    }
+}
+
+impl Page {
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.lang, key)
+    }
+
+    /// Renders `template` inside the layout with the base context plus `extra`.
+    pub fn render(
+        &self,
+        state: &AppState,
+        status: StatusCode,
+        template: &str,
+        title_key: &str,
+        extra: Value,
+    ) -> Response {
+        let mut ctx = Map::new();
+        ctx.insert("lang".into(), json!(self.lang));
+        ctx.insert("other_lang".into(), json!(i18n::other(self.lang)));
+        let encoded: String = url::form_urlencoded::byte_serialize(self.path.as_bytes()).collect();
+        ctx.insert("path".into(), json!(encoded));
+        ctx.insert("csrf_token".into(), json!(self.csrf_token));
+        ctx.insert("title".into(), json!(self.t(title_key)));
+        if let Some(s) = &self.user {
+            ctx.insert(
+                "user".into(),
+                json!({
+                    "display_name": s.user.display_name,
+                    "email": s.user.email,
+                    "email_verified": s.user.email_verified_at.is_some(),
+                    "roles": s.grants.roles,
+                }),
+            );
+        }
+        if let Value::Object(extra) = extra {
+            ctx.extend(extra);
+        }
+        match state.templates.html.render(template, &Value::Object(ctx)) {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(e) => AppError::Internal(format!("rendering {template}: {e}")).into_response(),
+        }
+    }
+
+    /// The error page.
+    pub fn error(&self, state: &AppState, status: StatusCode, message_key: &str) -> Response {
+        self.render(
+            state,
+            status,
+            "pages/error",
+            "page-title-error",
+            json!({ "status": status.as_u16(), "message": self.t(message_key) }),
+        )
+    }
+}
+
+/// Only same-site paths may be redirect targets (no `//host`, no scheme).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.contains(['\r', '\n']) =>
+        {
+            n.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// The HTML answer for unknown paths (API paths answer JSON).
+pub async fn not_found(
+    state: axum::extract::State<AppState>,
+    req: axum::extract::Request,
+) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return AppError::not_found("route").into_response();
+    }
+    let (mut parts, _) = req.into_parts();
+    match Page::from_request_parts(&mut parts, &()).await {
+        Ok(page) => page.error(&state, StatusCode::NOT_FOUND, "error-not-found"),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_redirects() {
+        assert_eq!(safe_next(Some("/courses?x=1")), "/courses?x=1");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,52 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use lms_domain::accounts;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::Accepted;
+use crate::error::{AppResult, ErrorBody};
+use crate::extract::Json;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordResetParams {
+    pub email: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordResetConfirmParams {
+    /// The token from the reset mail (single use, expires after one hour).
+    pub token: String,
+    /// The new password, at least 10 characters.
+    pub password: String,
+}
+
+/// Ask for a password-reset link. The answer is the same for unknown addresses.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "accounts",
+    request_body = PasswordResetParams,
+    responses((status = 202, body = Accepted)))]
+pub async fn request(
+    State(state): State<AppState>,
+    Json(p): Json<PasswordResetParams>,
+) -> AppResult<(StatusCode, axum::Json<Accepted>)> {
+    accounts::request_password_reset(&state.db, &state.accounts, &p.email).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(Accepted {
+            status: "check_email",
+        }),
+    ))
+}
+
+/// Set a new password with a reset token. Ends every login of the account.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "accounts",
+    request_body = PasswordResetConfirmParams,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    Json(p): Json<PasswordResetConfirmParams>,
+) -> AppResult<StatusCode> {
+    accounts::reset_password(&state.db, &p.token, &p.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,68 @@
+//! The shared state every handler gets: database, configuration, templates, limiter.
+
+use std::sync::Arc;
+
+use lms_domain::accounts::AccountsConfig;
+use lms_domain::tokens::TokenKeys;
+use sea_orm::DatabaseConnection;
+
+use crate::config::Config;
+use crate::rate_limit::RateLimiter;
+use crate::templates::Templates;
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+pub struct Inner {
+    pub db: DatabaseConnection,
+    pub config: Config,
+    pub accounts: AccountsConfig,
+    pub templates: Templates,
+    pub limiter: RateLimiter,
+    pub redis: Option<redis::aio::ConnectionManager>,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Builds the state: connects Redis when configured and loads templates.
+    pub async fn new(db: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
+        let keys = TokenKeys::new(
+            config.jwt_secret.0.as_bytes(),
+            chrono::Duration::seconds(config.access_ttl_secs),
+            chrono::Duration::days(config.refresh_ttl_days),
+        );
+        let accounts = AccountsConfig {
+            keys,
+            public_url: config.public_url.clone(),
+            verify_ttl: chrono::Duration::hours(48),
+            reset_ttl: chrono::Duration::hours(1),
+        };
+        let redis = match &config.redis_url {
+            Some(url) => {
+                let client = redis::Client::open(url.as_str())?;
+                Some(redis::aio::ConnectionManager::new(client).await?)
+            }
+            None => None,
+        };
+        let limiter = match &redis {
+            Some(conn) => RateLimiter::Redis(conn.clone()),
+            None => RateLimiter::memory(),
+        };
+        Ok(Self(Arc::new(Inner {
+            db,
+            config,
+            accounts,
+            templates: Templates::load()?,
+            limiter,
+            redis,
+            metrics: crate::middleware::metrics_handle(),
+        })))
+    }
+}
