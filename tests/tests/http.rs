@@ -1,0 +1,345 @@
+//! HTTP basics: health, metrics, OpenAPI, security headers, error shape, limits, CSRF,
+//! pages in both languages.
+
+use http::StatusCode;
+use lms_tests::{PASSWORD, TestApp};
+use serde_json::json;
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let app = TestApp::new().await;
+    assert_eq!(
+        app.get("/healthz")
+            .send()
+            .await
+            .expect(StatusCode::OK)
+            .text(),
+        "ok"
+    );
+    let ready = app
+        .get("/readyz")
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(ready["database"], "ok");
+    assert_eq!(ready["storage"], "ok");
+    if std::env::var("LMS_TEST_REDIS_URL").is_ok() {
+        assert_eq!(ready["redis"], "ok");
+    }
+    app.get("/api/v1/provinces")
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    let metrics = app
+        .get("/metrics")
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .text();
+    assert!(metrics.contains("http_requests_total"), "{metrics}");
+    assert!(metrics.contains("route=\"/api/v1/provinces\""));
+}
+
+#[tokio::test]
+async fn openapi_document_and_offline_viewer() {
+    let app = TestApp::new().await;
+    let doc = app
+        .get("/api/v1/openapi.json")
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/me",
+        "/api/v1/users/{id}",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} documented");
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    let viewer = app
+        .get("/api/docs/")
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .text();
+    assert!(viewer.contains("swagger"), "served locally");
+    assert!(
+        !viewer.contains("https://"),
+        "no external assets: works offline"
+    );
+}
+
+#[tokio::test]
+async fn security_headers_and_request_ids() {
+    let app = TestApp::new().await;
+    let res = app.get("/").send().await.expect(StatusCode::OK);
+    let csp = res.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline")
+            && csp.contains("frame-ancestors 'none'")
+    );
+    assert_eq!(res.headers["x-content-type-options"], "nosniff");
+    assert_eq!(
+        res.headers["referrer-policy"],
+        "strict-origin-when-cross-origin"
+    );
+    assert!(res.headers.contains_key("x-request-id"));
+    let given = app
+        .get("/healthz")
+        .header("x-request-id", "abc-123")
+        .send()
+        .await;
+    assert_eq!(given.headers["x-request-id"], "abc-123");
+    // No inline script in pages.
+    assert!(!res.text().contains("<script>"));
+}
+
+#[tokio::test]
+async fn errors_have_one_json_shape() {
+    let app = TestApp::new().await;
+    let nf = app
+        .get("/api/v1/nothing-here")
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    assert_eq!(nf.error_code(), "not_found");
+    assert!(nf.json()["message"].is_string());
+    let bad = app
+        .post("/api/v1/auth/login")
+        .raw("application/json", "{not json")
+        .send()
+        .await
+        .expect(StatusCode::BAD_REQUEST);
+    assert_eq!(bad.error_code(), "bad_request");
+    let media = app
+        .post("/api/v1/auth/login")
+        .raw("text/plain", "hello")
+        .send()
+        .await
+        .expect(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(media.error_code(), "unsupported_media_type");
+    let missing = app
+        .post("/api/v1/auth/login")
+        .json(&json!({"email": "a@b.vn"}))
+        .send()
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(missing.error_code(), "validation");
+    let huge = "x".repeat(200 * 1024);
+    let big = app
+        .post("/api/v1/auth/login")
+        .json(&json!({"email": huge, "password": "p"}))
+        .send()
+        .await
+        .expect(StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(big.error_code(), "too_large");
+    // Pages answer unknown paths with an HTML page.
+    let page = app
+        .get("/no/such/page")
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    assert!(page.text().contains("<html"));
+}
+
+/// A browser-like client against the real server: cookies, CSRF, pages in both languages.
+#[tokio::test]
+async fn pages_use_cookies_with_csrf_protection() {
+    let app = TestApp::new().await;
+    let s = app.user_with(&[]).await;
+    let base = app.serve().await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let login_page = client.get(format!("{base}/login")).send().await.unwrap();
+    assert_eq!(login_page.status(), StatusCode::OK);
+    let html = login_page.text().await.unwrap();
+    let token = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(html.contains("lang=\"vi\""));
+
+    // Without the token (a cross-site form), the post is refused.
+    let forged = client
+        .post(format!("{base}/login"))
+        .form(&[("email", s.email.as_str()), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let wrong = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", s.email.as_str()),
+            ("password", PASSWORD),
+            ("csrf_token", "0000"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+
+    let ok = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", s.email.as_str()),
+            ("password", PASSWORD),
+            ("csrf_token", token.as_str()),
+            ("next", "//evil.example/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(ok.headers()["location"], "/", "no open redirect");
+    let cookies: Vec<String> = ok
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(cookies.iter().any(|c| c.starts_with("lms_access=")
+        && c.contains("HttpOnly")
+        && c.contains("SameSite=Lax")));
+
+    // The cookie authenticates pages and API reads...
+    let home = client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("Trần Văn An"));
+    let me = client
+        .get(format!("{base}/api/v1/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    // ...but a cookie-borne API write needs the CSRF header.
+    let no_header = client
+        .post(format!("{base}/api/v1/auth/logout"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_header.status(), StatusCode::FORBIDDEN);
+    let with_header = client
+        .post(format!("{base}/api/v1/auth/logout"))
+        .header("x-csrf-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_header.status(), StatusCode::NO_CONTENT);
+    let after = client
+        .get(format!("{base}/api/v1/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn expired_page_login_is_renewed_from_the_refresh_cookie() {
+    let app = TestApp::new().await;
+    let s = app.user_with(&[]).await;
+    let base = app.serve().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // Only the refresh cookie: as when the access cookie has expired.
+    let res = client
+        .get(format!("{base}/"))
+        .header("cookie", format!("lms_refresh={}", s.refresh_token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let set: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(set.iter().any(|c| c.starts_with("lms_access=")), "{set:?}");
+    assert!(
+        set.iter()
+            .any(|c| c.starts_with("lms_refresh=") && !c.contains(&s.refresh_token)),
+        "rotated"
+    );
+    assert!(res.text().await.unwrap().contains("Trần Văn An"));
+}
+
+#[tokio::test]
+async fn language_switch_and_safe_redirects() {
+    let app = TestApp::new().await;
+    let res = app
+        .get("/lang/en?next=/login")
+        .send()
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    assert_eq!(res.headers["location"], "/login");
+    assert!(
+        res.headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .starts_with("lms_lang=en")
+    );
+    let evil = app
+        .get("/lang/en?next=https://evil.example")
+        .send()
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    assert_eq!(evil.headers["location"], "/");
+    let en = app
+        .get("/login")
+        .header("cookie", "lms_lang=en")
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .text();
+    assert!(en.contains("lang=\"en\"") && en.contains("Log in"));
+    let vi = app.get("/login").send().await.expect(StatusCode::OK).text();
+    assert!(vi.contains("lang=\"vi\"") && vi.contains("Đăng nhập"));
+}
+
+#[tokio::test]
+async fn trainer_html_cannot_inject_through_names() {
+    let app = TestApp::new().await;
+    let admin = app.user_with(&[lms_domain::Role::Admin]).await;
+    let email = TestApp::unique_email("xss");
+    app.post("/api/v1/users")
+        .bearer(&admin.access_token)
+        .json(&json!({"email": email, "display_name": "<script>alert(1)</script>", "password": PASSWORD}))
+        .send()
+        .await
+        .expect(StatusCode::CREATED);
+    let s = app.login(&email, PASSWORD, 0).await;
+    let base = app.serve().await;
+    let html = reqwest::Client::new()
+        .get(format!("{base}/"))
+        .header("cookie", format!("lms_access={}", s.access_token))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(html.contains("&lt;script&gt;"));
+}
