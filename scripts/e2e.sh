@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Browser tests: starts a real SMTP sink and the real server (fresh SQLite database) on free
+# ports, runs the Playwright tests in frontend/e2e against them in Debian's Chromium, stops
+# everything. A skipped browser test counts as a failure.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/lms-target}
+
+cargo build --locked -p lms-api -p lms-media-worker
+work=$(mktemp -d /tmp/lms-e2e.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+smtp_port=$(free_port)
+http_port=$(free_port)
+
+/usr/bin/python3 tests/support/smtp_sink.py "$smtp_port" "$work/mail" >"$work/smtp.log" 2>&1 &
+pids+=($!)
+
+export LMS_DATA_DIR=$work/data
+export LMS_HTTP_ADDR=127.0.0.1:$http_port
+export LMS_PUBLIC_URL=http://127.0.0.1:$http_port
+export SMTP_URL=smtp://127.0.0.1:$smtp_port
+export LMS_MAIL_POLL_MS=100
+export LMS_LOG_FORMAT=json
+"$CARGO_TARGET_DIR/debug/lms" serve >"$work/server.log" 2>&1 &
+pids+=($!)
+"$CARGO_TARGET_DIR/debug/lms-media-worker" run >"$work/worker.log" 2>&1 &
+pids+=($!)
+
+for _ in $(seq 1 150); do
+  curl -fsS "http://127.0.0.1:$http_port/readyz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fsS "http://127.0.0.1:$http_port/readyz" >/dev/null || { cat "$work/server.log"; echo "e2e: server did not become ready" >&2; exit 1; }
+
+cd frontend
+status=0
+LMS_BASE_URL=http://127.0.0.1:$http_port LMS_MAIL_DIR=$work/mail node --test e2e/ 2>&1 | tee "$work/e2e.log" || status=$?
+if ((status != 0)); then
+  echo "---- server log (last 50 lines) ----"; tail -n 50 "$work/server.log"
+  exit "$status"
+fi
+if ! grep -qE '^# skipped 0$' "$work/e2e.log" || ! grep -qE '^# pass [1-9]' "$work/e2e.log"; then
+  echo "e2e: browser tests were skipped or none ran" >&2
+  exit 1
+fi
+echo "e2e: screenshots in frontend/e2e/screenshots/"
