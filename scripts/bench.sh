@@ -77,7 +77,7 @@ run_suite() {
 
 run_suite "SQLite (embedded default)" "sqlite://$work/data/lms.db?mode=rwc"
 if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
-  psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS lms_bench" -c "CREATE DATABASE lms_bench" >/dev/null
+  PGOPTIONS="--client-min-messages=warning" psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS lms_bench" -c "CREATE DATABASE lms_bench" >/dev/null
   run_suite "PostgreSQL" "postgres://postgres@127.0.0.1:5432/lms_bench"
   psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS lms_bench" >/dev/null
 else

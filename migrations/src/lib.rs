@@ -8,6 +8,8 @@ mod m20261126_000001_create_reference_data;
 mod m20261126_000002_create_accounts;
 mod m20261126_000003_create_audit_log;
 mod m20261126_000004_create_jobs;
+mod m20261126_000005_create_courses;
+mod m20261126_000006_create_assets;
 
 pub struct Migrator;
 
@@ -19,6 +21,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_create_accounts::Migration),
             Box::new(m20261126_000003_create_audit_log::Migration),
             Box::new(m20261126_000004_create_jobs::Migration),
+            Box::new(m20261126_000005_create_courses::Migration),
+            Box::new(m20261126_000006_create_assets::Migration),
         ]
     }
 }

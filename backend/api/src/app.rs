@@ -18,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::openapi::ApiDoc;
-use crate::pages::{self, account};
+use crate::pages::{self, account, teach};
 use crate::state::AppState;
 use crate::{auth, middleware as mw, routes, static_files};
 
@@ -54,7 +54,27 @@ pub fn router(state: AppState) -> Router {
             "/password/reset",
             get(account::reset_form).post(account::reset),
         )
-        .route("/lang/{code}", get(pages::lang::switch));
+        .route("/lang/{code}", get(pages::lang::switch))
+        .route("/courses", get(pages::courses::catalogue))
+        .route("/courses/{slug}", get(pages::courses::course))
+        .route("/courses/{slug}/enrol", post(pages::courses::enrol))
+        .route("/teach", get(teach::index))
+        .route(
+            "/teach/courses/new",
+            get(teach::new_form).post(teach::create),
+        )
+        .route("/teach/courses/{id}", get(teach::edit).post(teach::save))
+        .route("/teach/courses/{id}/modules", post(teach::add_module))
+        .route("/teach/courses/{id}/publish", post(teach::publish))
+        .route("/teach/courses/{id}/unpublish", post(teach::unpublish))
+        .route("/teach/courses/{id}/preview", get(teach::preview))
+        .route(
+            "/teach/modules/{id}",
+            get(teach::edit_module).post(teach::save_module),
+        )
+        .route("/teach/modules/{id}/quiz", post(teach::save_quiz))
+        .route("/teach/modules/{id}/move", post(teach::move_module))
+        .route("/teach/modules/{id}/delete", post(teach::delete_module));
 
     // Authentication (and CSRF) applies to pages and API, not to static files or probes.
     let authenticated = Router::new()

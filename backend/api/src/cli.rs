@@ -35,6 +35,20 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Import courses from folders (courses/<slug>: course.yaml, modules/*.md, GIFT quizzes).
+    /// Idempotent: importing unchanged files changes nothing; edited files update the course
+    /// in place. Every problem is reported with its file and line, and then nothing is written.
+    Import {
+        /// Course folders, e.g. courses/human-rights-treaties.
+        #[arg(required = true)]
+        folders: Vec<std::path::PathBuf>,
+        /// Owner of newly created courses (default: the first administrator).
+        #[arg(long)]
+        owner: Option<String>,
+        /// Publish each course as soon as nothing blocks it (e.g. once its videos are ready).
+        #[arg(long)]
+        publish: bool,
+    },
 }
 
 pub fn main() -> std::process::ExitCode {
@@ -59,6 +73,11 @@ pub fn main() -> std::process::ExitCode {
             Command::Serve => serve(config).await,
             Command::Migrate => migrate(config).await,
             Command::CreateAdmin { email } => create_admin(config, &email).await,
+            Command::Import {
+                folders,
+                owner,
+                publish,
+            } => import(config, &folders, owner.as_deref(), publish).await,
         }
     });
     match result {
@@ -144,6 +163,69 @@ async fn create_admin(config: Config, email: &str) -> anyhow::Result<()> {
     } else {
         println!("administrator {email} is ready");
     }
+    Ok(())
+}
+
+async fn import(
+    config: Config,
+    folders: &[std::path::PathBuf],
+    owner: Option<&str>,
+    publish: bool,
+) -> anyhow::Result<()> {
+    let db = connect(&config).await?;
+    if config.auto_migrate {
+        lms_domain::db::migrate(&db).await?;
+    }
+    let owner_id = match owner {
+        Some(email) => {
+            lms_domain::users::find_by_email(&db, &lms_domain::accounts::normalize_email(email)?)
+                .await?
+                .with_context(|| format!("no account with the email {email}"))?
+                .id
+        }
+        None => lms_domain::users::first_admin(&db).await?.context(
+            "no administrator yet: run `lms create-admin --email …` first, or pass --owner",
+        )?,
+    };
+    let mut failed = false;
+    for dir in folders {
+        let name = dir.display();
+        match lms_domain::courses::files::read_folder(dir) {
+            Err(problems) => {
+                failed = true;
+                eprintln!("{name}: {} problem(s), nothing imported:", problems.len());
+                for p in problems {
+                    eprintln!("  {name}/{p}");
+                }
+            }
+            Ok(folder) => {
+                let (outcome, course) =
+                    lms_domain::courses::files::apply(&db, &folder, owner_id).await?;
+                let what = match outcome {
+                    lms_domain::courses::files::ImportOutcome::Created => "created",
+                    lms_domain::courses::files::ImportOutcome::Updated => "updated",
+                    lms_domain::courses::files::ImportOutcome::Unchanged => {
+                        "unchanged, nothing to do"
+                    }
+                };
+                println!("{}: {what} ({} modules)", course.slug, folder.modules.len());
+                let videos =
+                    crate::demo_video::provide(&db, &config, &folder, course.id, owner_id).await?;
+                if videos > 0 {
+                    println!(
+                        "{}: {videos} video(s) generated and queued for transcoding",
+                        course.slug
+                    );
+                }
+                if publish {
+                    let state =
+                        lms_domain::courses::publishing::request_publish(&db, course.id).await?;
+                    println!("{}: {}", course.slug, state);
+                }
+            }
+        }
+    }
+    anyhow::ensure!(!failed, "some folders were not imported");
     Ok(())
 }
 

@@ -17,6 +17,9 @@ Errors are JSON `{error, message, details}`. Authenticate with `Authorization: B
         (name = "accounts", description = "Registration, login, tokens, password reset"),
         (name = "users", description = "Accounts as admins and HR officers manage them"),
         (name = "reference data", description = "Organisations and provinces"),
+        (name = "courses", description = "The public catalogue and course syllabi"),
+        (name = "authoring", description = "Trainers build courses, modules and quizzes, and publish them"),
+        (name = "learning", description = "Enrolment and progress"),
     )
 )]
 pub struct ApiDoc;

@@ -3,14 +3,18 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod courses;
 pub mod db;
 pub mod entities;
 pub mod error;
 pub mod jobs;
 pub mod mail;
+pub mod media;
 pub mod organisations;
 pub mod passwords;
+pub mod quiz;
 pub mod roles;
+pub mod text;
 pub mod tokens;
 pub mod users;
 

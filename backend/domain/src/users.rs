@@ -37,6 +37,16 @@ pub async fn grant_role(db: &impl ConnectionTrait, user_id: i64, role: Role) -> 
     Ok(())
 }
 
+/// The id of the oldest active administrator, if any.
+pub async fn first_admin(db: &impl ConnectionTrait) -> DomainResult<Option<i64>> {
+    Ok(user_role::Entity::find()
+        .filter(user_role::Column::Role.eq(Role::Admin.as_str()))
+        .order_by_asc(user_role::Column::UserId)
+        .one(db)
+        .await?
+        .map(|r| r.user_id))
+}
+
 /// The roles and HR organisations of a user.
 pub async fn grants_of(db: &impl ConnectionTrait, user_id: i64) -> DomainResult<Grants> {
     let mut roles: Vec<Role> = user_role::Entity::find()
@@ -77,7 +87,12 @@ pub struct UserView {
 
 pub async fn view(db: &impl ConnectionTrait, u: user::Model) -> DomainResult<UserView> {
     let grants = grants_of(db, u.id).await?;
-    Ok(UserView {
+    Ok(view_with(u, grants))
+}
+
+/// The view of a user whose grants are already known (no further queries).
+pub fn view_with(u: user::Model, grants: Grants) -> UserView {
+    UserView {
         id: u.id,
         email: u.email,
         display_name: u.display_name,
@@ -88,7 +103,7 @@ pub async fn view(db: &impl ConnectionTrait, u: user::Model) -> DomainResult<Use
         roles: grants.roles,
         hr_organisation_ids: grants.hr_organisation_ids,
         created_at: u.created_at,
-    })
+    }
 }
 
 /// Lists users the actor may see: all for admins, their organisations' people for HR.

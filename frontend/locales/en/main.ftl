@@ -150,3 +150,252 @@ email-already-intro = Someone (perhaps you) just tried to register a new { app-n
 email-already-action-intro = If you have forgotten your password, you can choose a new one with the link below.
 email-already-action = Reset my password
 email-already-ignore = If this was not you, you can ignore this email. Your account is safe.
+
+## Courses: navigation, page titles, notices (looked up by the Rust code)
+
+nav-catalogue = Courses
+nav-teach = Teach
+page-title-catalogue = Course catalogue
+page-title-course = Course
+page-title-teach = My courses
+page-title-new-course = New course
+page-title-edit-course = Edit course
+page-title-edit-module = Edit module
+notice-enrolled = You are enrolled. Enjoy the course!
+notice-course-created = The course has been created. Next step: add its modules.
+notice-course-saved = The course details have been saved.
+notice-module-added = The new module has been added.
+notice-module-saved = The module has been saved.
+notice-module-deleted = The module has been deleted.
+notice-quiz-saved = The quiz has been saved.
+notice-published = The course has been published.
+notice-unpublished = The course has been unpublished.
+notice-publish-blocked = The course cannot be published yet. Please fix the errors listed under Publishing.
+error-enrol-verify = Please confirm your email address before enrolling in a course.
+error-not-allowed-course = You do not have access to this course.
+
+## Language names, statuses, visibility, question types (also used by the Rust code)
+
+lang-name-vi = Vietnamese
+lang-name-en = English
+lang-name-fr = French
+lang-name-zh = Chinese
+lang-name-km = Khmer
+lang-name-lo = Lao
+lang-name-hmn = Hmong
+lang-name-tay = Tày
+visibility-public = Public
+visibility-restricted = Restricted
+status-draft = Draft
+status-published = Published
+status-archived = Archived
+question-type-single_choice = Single choice
+question-type-multiple_choice = Multiple choice
+question-type-true_false = True/false
+question-type-short_answer = Short answer
+question-type-numeric = Numeric
+question-type-matching = Matching
+video-status-uploaded = Uploaded, waiting to be processed
+video-status-probing = Checking the file
+video-status-transcoding = Converting
+video-status-ready = Ready
+video-status-failed = Processing failed
+
+## Course catalogue
+
+catalogue-heading = Course catalogue
+catalogue-intro = All courses are free. Search by keyword, language or topic.
+catalogue-search-region = Find a course
+catalogue-search-label = Keywords
+catalogue-search-placeholder = For example: children's rights
+catalogue-language-label = Language
+catalogue-topic-label = Topic
+catalogue-all = All
+catalogue-search-submit = Search
+# $count: how many courses were found in total
+catalogue-result-count = { $count ->
+    [one] { $count } course found
+   *[other] { $count } courses found
+}
+catalogue-empty = No courses match.
+catalogue-empty-filtered = Try other keywords or remove a filter.
+catalogue-clear-filters = Show all courses
+pagination-label = Pages
+pagination-prev = ← Previous page
+pagination-next = Next page →
+# $page: the current page, $pages: how many pages there are
+pagination-status = Page { $page } of { $pages }
+
+## Course page
+
+course-back-to-catalogue = ← Course catalogue
+# $count: how many modules
+course-module-count = { $count ->
+    [one] { $count } module
+   *[other] { $count } modules
+}
+# $minutes: estimated length of the whole course
+course-duration-about = { $minutes ->
+    [one] about { $minutes } minute
+   *[other] about { $minutes } minutes
+}
+course-languages-label = Languages:
+course-topics-label = Topics:
+course-preview-banner = Preview of the unpublished version
+course-preview-hint = This is how learners will see the course once you publish it. Learners cannot see these changes yet.
+course-enrol-heading = Enrolment
+course-enrol-button = Enrol — free
+course-enrol-hint = Learn at your own pace, on your phone or computer.
+course-enrolled = You are enrolled in this course
+course-enrolled-hint = Your progress is saved automatically.
+course-start-learning = Start learning
+course-needs-login = Log in or create a free account to enrol and keep track of your progress.
+course-login-to-enrol = Log in to enrol
+course-register-to-enrol = Create an account
+course-needs-verification = Please confirm your email address before enrolling. Open the email we sent you and follow the confirmation link.
+course-syllabus-heading = Syllabus
+course-no-modules = This course has no modules yet.
+# $number: the module's position in the course
+course-module-number = Module { $number }
+# $minutes: length of the module's video
+course-module-duration = { $minutes ->
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
+}
+# $count: how many quiz questions
+course-module-quiz = { $count ->
+    [one] { $count } quiz question
+   *[other] { $count } quiz questions
+}
+course-objectives-label = After this module you will be able to:
+
+## Teaching: course list
+
+breadcrumb-label = You are here
+teach-heading = My courses
+teach-new-course = New course
+teach-courses-caption = The courses you are responsible for
+teach-col-title = Course
+teach-col-status = Status
+teach-col-visibility = Visibility
+teach-col-updated = Last updated
+teach-unpublished-changes = Unpublished changes
+teach-empty = You have no courses yet.
+teach-empty-hint = Create your first course, then add modules, videos and quizzes.
+teach-back-to-list = ← My courses
+teach-cancel = Cancel
+
+## Teaching: course form
+
+teach-new-course-heading = New course
+teach-new-course-intro = A new course is saved as a draft. Learners only see it once you publish it.
+teach-create-course-submit = Create the course
+teach-save-course-submit = Save course details
+field-course-title = Course title
+field-course-slug = Short address (slug)
+field-course-slug-hint = Optional. Leave it empty to generate it from the title. Use lowercase letters without accents, digits and hyphens, for example: childrens-rights.
+field-course-slug-edit-hint = Use lowercase letters without accents, digits and hyphens. If you change it after publishing, links that learners have saved will stop working.
+field-course-summary = Summary
+field-course-summary-hint = Two or three sentences introducing the course; shown in the catalogue.
+field-course-language = Main language
+field-course-language-hint = The language of the title, summary and lectures above.
+field-course-visibility = Visibility
+field-course-visibility-hint = Public: anyone can find the course and enrol. Restricted: only people who have been given access.
+field-course-topics = Topics
+field-course-topics-hint = Separated by commas, lowercase without accents, for example: quyen-con-nguoi, cong-uoc-quoc-te.
+field-course-minutes = Estimated length (minutes)
+field-course-minutes-hint = Total learning time, including videos and quizzes.
+field-english-legend = English translation
+field-english-hint = Optional. Shown to learners who use the English interface; when empty, they see the main-language content.
+field-course-title-en = Course title (English)
+field-course-summary-en = Summary (English)
+
+## Teaching: course page
+
+teach-toc-label = Sections of this page
+teach-details-heading = Course details
+teach-modules-heading = Modules
+teach-publishing-heading = Publishing
+teach-badge-video-ready = Video: ready
+teach-badge-video-failed = Video: processing failed
+teach-badge-video-processing = Video: processing
+teach-badge-video-missing = No video yet
+# $count: how many quiz questions
+teach-badge-quiz = { $count ->
+    [one] Quiz: { $count } question
+   *[other] Quiz: { $count } questions
+}
+teach-badge-no-quiz = No quiz yet
+teach-module-move-up = Move up
+teach-module-move-down = Move down
+teach-module-edit = Edit
+teach-module-delete-open = Delete module…
+teach-module-delete-warning = The module, its slides and its quiz will be deleted. This cannot be undone.
+# $title: the module title
+teach-module-delete-confirm = Delete “{ $title }” permanently
+teach-no-modules = This course has no modules yet. Add the first one below.
+teach-add-module-label = Title of the new module
+teach-add-module-submit = Add module
+teach-status-label = Status:
+teach-unpublished-changes-hint = Learners keep seeing the previously published version until you publish the changes.
+teach-public-link-label = Public link:
+teach-problems-errors-heading = Errors to fix before publishing
+teach-problems-warnings-heading = Warnings (these do not block publishing)
+teach-no-problems = No problems found. The course is ready to be published.
+teach-publish-submit = Publish the course
+teach-publish-changes-submit = Publish the changes
+teach-publish-blocked-hint = The Publish button becomes available once all the errors above are fixed.
+teach-preview-link = Preview as a learner
+teach-unpublish-hint = Unpublishing removes the course from the catalogue.
+teach-unpublish-submit = Unpublish
+
+## Teaching: module page
+
+module-content-heading = Module content
+module-save-submit = Save the module
+field-module-title = Module title
+field-module-objectives = Learning objectives
+field-module-objectives-hint = One objective per line.
+field-module-slides = Lecture slides (Markdown)
+# $example: a syntax example, shown as code
+field-module-slides-hint = A line such as { $example } starts a new slide. The timecode (minutes:seconds into the video) is optional; when present, the slide changes with the video.
+field-module-slides-example = Heading
+field-module-rules-legend = Completion rules
+field-module-min-watched = Minimum share of the video watched (%)
+field-module-min-watched-hint = The percentage of the video a learner has to watch.
+field-module-pass-mark = Pass mark (%)
+field-module-pass-mark-hint = The share of correct answers needed to pass the quiz.
+field-module-max-attempts = Maximum number of attempts
+field-module-max-attempts-hint = Leave empty for unlimited attempts.
+field-module-required = Required module
+field-module-required-hint = Learners must complete this module to receive the certificate.
+field-module-title-en = Module title (English)
+field-module-objectives-en = Learning objectives (English)
+field-module-slides-en = Lecture slides (English)
+module-video-heading = Video
+module-video-status-label = Status:
+# $seconds: length of the video in seconds
+module-video-duration = Length: { $seconds } seconds
+# $id: the video file's identifier
+module-video-asset = File ID: { $id }
+module-video-none = This module has no video yet.
+module-video-upload-later = Uploading a video from this page is coming soon.
+module-quiz-heading = Quiz
+quiz-problems-heading = The quiz could not be imported: please fix these lines
+# $line: line number in the GIFT text
+quiz-problem-line = Line { $line }:
+field-quiz-gift = Quiz in GIFT format
+field-quiz-gift-hint = Each question is one paragraph, with its answers in curly brackets. Supported question types:
+field-quiz-gift-hint-blank-line = Leave an empty line between two questions.
+field-quiz-gift-en = English translation (GIFT)
+field-quiz-gift-en-hint = Optional. Keep the same questions in the same order as the main version above; translate only the text.
+quiz-example-single_choice = Which city is the capital of Viet Nam? {"{"}=Ha Noi ~Hue ~Da Nang{"}"}
+quiz-example-multiple_choice = Which are civil and political rights? {"{"}~%50%Right to life ~%50%Freedom of expression ~%-100%Right to work{"}"}
+quiz-example-true_false = Viet Nam is a party to the Convention on the Rights of the Child. {"{"}T{"}"}
+quiz-example-short_answer = The short name of the Convention on the Rights of the Child is {"{"}=CRC{"}"}
+quiz-example-numeric = In which year did Viet Nam accede to the ICCPR? {"{"}#1982:0{"}"}
+quiz-example-matching = Match each treaty with the year it was adopted. {"{"}=ICCPR -> 1966 =CEDAW -> 1979 =CRC -> 1989{"}"}
+quiz-save-submit = Save the quiz
+quiz-questions-heading = Imported questions
+quiz-no-questions = No questions yet.
+quiz-export-link = Download the GIFT file

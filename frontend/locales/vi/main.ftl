@@ -147,3 +147,234 @@ email-already-intro = Ai đó (có thể là chính bạn) vừa thử đăng k�
 email-already-action-intro = Nếu bạn quên mật khẩu, bạn có thể đặt mật khẩu mới bằng đường dẫn dưới đây.
 email-already-action = Đặt lại mật khẩu
 email-already-ignore = Nếu không phải bạn, hãy bỏ qua thư này. Tài khoản của bạn vẫn an toàn.
+
+## Khóa học: điều hướng, tiêu đề trang, thông báo (mã Rust tra trực tiếp)
+
+nav-catalogue = Khóa học
+nav-teach = Giảng dạy
+page-title-catalogue = Danh mục khóa học
+page-title-course = Khóa học
+page-title-teach = Khóa học của tôi
+page-title-new-course = Tạo khóa học mới
+page-title-edit-course = Chỉnh sửa khóa học
+page-title-edit-module = Chỉnh sửa học phần
+notice-enrolled = Bạn đã ghi danh khóa học. Chúc bạn học tốt!
+notice-course-created = Đã tạo khóa học. Bước tiếp theo: thêm các học phần.
+notice-course-saved = Đã lưu thông tin khóa học.
+notice-module-added = Đã thêm học phần mới.
+notice-module-saved = Đã lưu học phần.
+notice-module-deleted = Đã xóa học phần.
+notice-quiz-saved = Đã lưu bài trắc nghiệm.
+notice-published = Khóa học đã được xuất bản.
+notice-unpublished = Đã ngừng xuất bản khóa học.
+notice-publish-blocked = Chưa thể xuất bản. Vui lòng sửa các lỗi được liệt kê trong phần Xuất bản.
+error-enrol-verify = Vui lòng xác nhận địa chỉ email trước khi ghi danh khóa học.
+error-not-allowed-course = Bạn không có quyền truy cập khóa học này.
+
+## Tên ngôn ngữ, trạng thái, chế độ hiển thị, loại câu hỏi (dùng cả trong mã Rust)
+
+lang-name-vi = Tiếng Việt
+lang-name-en = Tiếng Anh
+lang-name-fr = Tiếng Pháp
+lang-name-zh = Tiếng Trung
+lang-name-km = Tiếng Khmer
+lang-name-lo = Tiếng Lào
+lang-name-hmn = Tiếng H'Mông
+lang-name-tay = Tiếng Tày
+visibility-public = Công khai
+visibility-restricted = Hạn chế
+status-draft = Bản nháp
+status-published = Đã xuất bản
+status-archived = Đã lưu trữ
+question-type-single_choice = Một đáp án đúng
+question-type-multiple_choice = Nhiều đáp án đúng
+question-type-true_false = Đúng/Sai
+question-type-short_answer = Trả lời ngắn
+question-type-numeric = Đáp án là số
+question-type-matching = Ghép cặp
+video-status-uploaded = Đã tải lên, đang chờ xử lý
+video-status-probing = Đang kiểm tra tệp
+video-status-transcoding = Đang chuyển mã
+video-status-ready = Sẵn sàng
+video-status-failed = Xử lý thất bại
+
+## Danh mục khóa học
+
+catalogue-heading = Danh mục khóa học
+catalogue-intro = Tất cả khóa học đều miễn phí. Tìm theo từ khóa, ngôn ngữ hoặc chủ đề.
+catalogue-search-region = Tìm khóa học
+catalogue-search-label = Từ khóa
+catalogue-search-placeholder = Ví dụ: quyền trẻ em
+catalogue-language-label = Ngôn ngữ
+catalogue-topic-label = Chủ đề
+catalogue-all = Tất cả
+catalogue-search-submit = Tìm kiếm
+# $count: tổng số khóa học tìm thấy
+catalogue-result-count = Tìm thấy { $count } khóa học
+catalogue-empty = Không có khóa học nào phù hợp.
+catalogue-empty-filtered = Hãy thử từ khóa khác hoặc bỏ bớt bộ lọc.
+catalogue-clear-filters = Xem tất cả khóa học
+pagination-label = Phân trang
+pagination-prev = ← Trang trước
+pagination-next = Trang sau →
+# $page: trang hiện tại, $pages: tổng số trang
+pagination-status = Trang { $page }/{ $pages }
+
+## Trang khóa học
+
+course-back-to-catalogue = ← Danh mục khóa học
+# $count: số học phần
+course-module-count = { $count } học phần
+# $minutes: thời lượng ước tính của cả khóa học
+course-duration-about = khoảng { $minutes } phút
+course-languages-label = Ngôn ngữ:
+course-topics-label = Chủ đề:
+course-preview-banner = Bản xem trước của phiên bản chưa xuất bản
+course-preview-hint = Trang này hiển thị như người học sẽ thấy sau khi bạn xuất bản. Người học chưa thấy các thay đổi này.
+course-enrol-heading = Ghi danh
+course-enrol-button = Ghi danh — miễn phí
+course-enrol-hint = Bạn có thể học theo tốc độ của mình, trên điện thoại hoặc máy tính.
+course-enrolled = Bạn đã ghi danh khóa học này
+course-enrolled-hint = Tiến độ học của bạn được lưu tự động.
+course-start-learning = Bắt đầu học
+course-needs-login = Hãy đăng nhập hoặc tạo tài khoản miễn phí để ghi danh và lưu tiến độ học.
+course-login-to-enrol = Đăng nhập để ghi danh
+course-register-to-enrol = Đăng ký tài khoản
+course-needs-verification = Vui lòng xác nhận địa chỉ email trước khi ghi danh. Hãy mở thư chúng tôi đã gửi và nhấn vào đường dẫn xác nhận.
+course-syllabus-heading = Nội dung khóa học
+course-no-modules = Khóa học này chưa có học phần nào.
+# $number: số thứ tự của học phần
+course-module-number = Học phần { $number }
+# $minutes: thời lượng video của học phần
+course-module-duration = { $minutes } phút
+# $count: số câu hỏi trắc nghiệm
+course-module-quiz = { $count } câu hỏi trắc nghiệm
+course-objectives-label = Sau học phần này, bạn có thể:
+
+## Giảng dạy: danh sách khóa học
+
+breadcrumb-label = Bạn đang ở đây
+teach-heading = Khóa học của tôi
+teach-new-course = Tạo khóa học mới
+teach-courses-caption = Các khóa học bạn phụ trách
+teach-col-title = Tên khóa học
+teach-col-status = Trạng thái
+teach-col-visibility = Hiển thị
+teach-col-updated = Cập nhật lần cuối
+teach-unpublished-changes = Có thay đổi chưa xuất bản
+teach-empty = Bạn chưa có khóa học nào.
+teach-empty-hint = Hãy tạo khóa học đầu tiên, sau đó thêm học phần, video và bài trắc nghiệm.
+teach-back-to-list = ← Khóa học của tôi
+teach-cancel = Hủy
+
+## Giảng dạy: biểu mẫu khóa học
+
+teach-new-course-heading = Tạo khóa học mới
+teach-new-course-intro = Khóa học mới được lưu ở dạng bản nháp. Người học chỉ thấy khóa học sau khi bạn xuất bản.
+teach-create-course-submit = Tạo khóa học
+teach-save-course-submit = Lưu thông tin khóa học
+field-course-title = Tên khóa học
+field-course-slug = Đường dẫn rút gọn (slug)
+field-course-slug-hint = Không bắt buộc. Để trống để tạo tự động từ tên khóa học. Chỉ dùng chữ thường không dấu, chữ số và dấu gạch ngang, ví dụ: quyen-tre-em.
+field-course-slug-edit-hint = Chỉ dùng chữ thường không dấu, chữ số và dấu gạch ngang. Nếu đổi sau khi xuất bản, đường dẫn cũ mà người học đã lưu sẽ không còn dùng được.
+field-course-summary = Mô tả ngắn
+field-course-summary-hint = Hai đến ba câu giới thiệu khóa học; hiển thị trong danh mục.
+field-course-language = Ngôn ngữ chính
+field-course-language-hint = Ngôn ngữ của tên, mô tả và bài giảng ở trên.
+field-course-visibility = Chế độ hiển thị
+field-course-visibility-hint = Công khai: mọi người đều tìm thấy và ghi danh được. Hạn chế: chỉ những người được cấp quyền.
+field-course-topics = Chủ đề
+field-course-topics-hint = Ngăn cách bằng dấu phẩy, viết thường không dấu, ví dụ: quyen-con-nguoi, cong-uoc-quoc-te.
+field-course-minutes = Thời lượng ước tính (phút)
+field-course-minutes-hint = Tổng thời gian học, kể cả video và bài trắc nghiệm.
+field-english-legend = Bản dịch tiếng Anh
+field-english-hint = Không bắt buộc. Hiển thị cho người học dùng giao diện tiếng Anh; nếu để trống, người học sẽ thấy nội dung bằng ngôn ngữ chính.
+field-course-title-en = Tên khóa học (tiếng Anh)
+field-course-summary-en = Mô tả ngắn (tiếng Anh)
+
+## Giảng dạy: trang khóa học
+
+teach-toc-label = Các phần của trang
+teach-details-heading = Thông tin khóa học
+teach-modules-heading = Học phần
+teach-publishing-heading = Xuất bản
+teach-badge-video-ready = Video: sẵn sàng
+teach-badge-video-failed = Video: xử lý thất bại
+teach-badge-video-processing = Video: đang xử lý
+teach-badge-video-missing = Chưa có video
+# $count: số câu hỏi trắc nghiệm
+teach-badge-quiz = Trắc nghiệm: { $count } câu
+teach-badge-no-quiz = Chưa có trắc nghiệm
+teach-module-move-up = Chuyển lên
+teach-module-move-down = Chuyển xuống
+teach-module-edit = Chỉnh sửa
+teach-module-delete-open = Xóa học phần…
+teach-module-delete-warning = Học phần, slide và bài trắc nghiệm của học phần sẽ bị xóa. Không thể hoàn tác.
+# $title: tên học phần
+teach-module-delete-confirm = Xóa vĩnh viễn “{ $title }”
+teach-no-modules = Khóa học chưa có học phần nào. Hãy thêm học phần đầu tiên bên dưới.
+teach-add-module-label = Tên học phần mới
+teach-add-module-submit = Thêm học phần
+teach-status-label = Trạng thái:
+teach-unpublished-changes-hint = Người học vẫn thấy phiên bản đã xuất bản trước đó cho đến khi bạn xuất bản các thay đổi.
+teach-public-link-label = Đường dẫn công khai:
+teach-problems-errors-heading = Lỗi cần sửa trước khi xuất bản
+teach-problems-warnings-heading = Cảnh báo (không chặn việc xuất bản)
+teach-no-problems = Không phát hiện vấn đề nào. Khóa học đã sẵn sàng để xuất bản.
+teach-publish-submit = Xuất bản khóa học
+teach-publish-changes-submit = Xuất bản các thay đổi
+teach-publish-blocked-hint = Nút Xuất bản chỉ dùng được khi đã sửa hết các lỗi ở trên.
+teach-preview-link = Xem trước như người học
+teach-unpublish-hint = Ngừng xuất bản sẽ ẩn khóa học khỏi danh mục.
+teach-unpublish-submit = Ngừng xuất bản
+
+## Giảng dạy: trang học phần
+
+module-content-heading = Nội dung học phần
+module-save-submit = Lưu học phần
+field-module-title = Tên học phần
+field-module-objectives = Mục tiêu học tập
+field-module-objectives-hint = Mỗi dòng một mục tiêu.
+field-module-slides = Slide bài giảng (Markdown)
+# $example: ví dụ cú pháp, hiển thị dạng mã
+field-module-slides-hint = Mỗi dòng như { $example } bắt đầu một slide mới. Mốc thời gian (phút:giây trong video) là tùy chọn; nếu có, slide sẽ tự chuyển theo video.
+field-module-slides-example = Tiêu đề
+field-module-rules-legend = Điều kiện hoàn thành
+field-module-min-watched = Tỷ lệ xem video tối thiểu (%)
+field-module-min-watched-hint = Phần trăm thời lượng video người học cần xem.
+field-module-pass-mark = Điểm đạt (%)
+field-module-pass-mark-hint = Tỷ lệ câu trả lời đúng cần có để đạt bài trắc nghiệm.
+field-module-max-attempts = Số lần làm bài tối đa
+field-module-max-attempts-hint = Để trống nếu không giới hạn.
+field-module-required = Học phần bắt buộc
+field-module-required-hint = Người học phải hoàn thành học phần này để được cấp giấy chứng nhận.
+field-module-title-en = Tên học phần (tiếng Anh)
+field-module-objectives-en = Mục tiêu học tập (tiếng Anh)
+field-module-slides-en = Slide bài giảng (tiếng Anh)
+module-video-heading = Video
+module-video-status-label = Trạng thái:
+# $seconds: thời lượng video tính bằng giây
+module-video-duration = Thời lượng: { $seconds } giây
+# $id: mã tệp video
+module-video-asset = Mã tệp: { $id }
+module-video-none = Học phần này chưa có video.
+module-video-upload-later = Chức năng tải video lên từ trang này sẽ sớm được bổ sung.
+module-quiz-heading = Bài trắc nghiệm
+quiz-problems-heading = Chưa thể nhập bài trắc nghiệm: hãy sửa các dòng sau
+# $line: số dòng trong nội dung GIFT
+quiz-problem-line = Dòng { $line }:
+field-quiz-gift = Bài trắc nghiệm ở định dạng GIFT
+field-quiz-gift-hint = Mỗi câu hỏi là một đoạn; đáp án nằm trong dấu ngoặc nhọn. Các loại câu hỏi được hỗ trợ:
+field-quiz-gift-hint-blank-line = Để một dòng trống giữa hai câu hỏi.
+field-quiz-gift-en = Bản dịch tiếng Anh (GIFT)
+field-quiz-gift-en-hint = Không bắt buộc. Giữ nguyên các câu hỏi và thứ tự như bản chính ở trên, chỉ dịch nội dung.
+quiz-example-single_choice = Thủ đô của Việt Nam là thành phố nào? {"{"}=Hà Nội ~Huế ~Đà Nẵng{"}"}
+quiz-example-multiple_choice = Quyền nào là quyền dân sự, chính trị? {"{"}~%50%Quyền sống ~%50%Quyền tự do ngôn luận ~%-100%Quyền có việc làm{"}"}
+quiz-example-true_false = Việt Nam là thành viên của Công ước về quyền trẻ em. {"{"}T{"}"}
+quiz-example-short_answer = Tên viết tắt của Công ước về quyền trẻ em là {"{"}=CRC{"}"}
+quiz-example-numeric = Việt Nam gia nhập ICCPR vào năm nào? {"{"}#1982:0{"}"}
+quiz-example-matching = Ghép mỗi công ước với năm được thông qua. {"{"}=ICCPR -> 1966 =CEDAW -> 1979 =CRC -> 1989{"}"}
+quiz-save-submit = Lưu bài trắc nghiệm
+quiz-questions-heading = Các câu hỏi đã nhập
+quiz-no-questions = Chưa có câu hỏi nào.
+quiz-export-link = Tải tệp GIFT

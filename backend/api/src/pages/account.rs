@@ -10,7 +10,7 @@ use lms_domain::accounts::{self, Registration};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Page, safe_next};
+use super::{Page, notice_key, safe_next};
 use crate::auth::{ClientIp, append_cookies, cleared_session_cookies, session_cookies};
 use crate::error::AppError;
 use crate::routes::auth::limit_login;
@@ -137,16 +137,6 @@ pub async fn verify(
 pub struct LoginQuery {
     next: Option<String>,
     notice: Option<String>,
-}
-
-/// Notices another page may ask the login page to show (a closed list: no reflected text).
-fn notice_key(code: Option<&str>) -> Option<&'static str> {
-    match code {
-        Some("password_changed") => Some("notice-password-changed"),
-        Some("logged_out") => Some("notice-logged-out"),
-        Some("verified") => Some("notice-verified"),
-        _ => None,
-    }
 }
 
 pub async fn login_form(

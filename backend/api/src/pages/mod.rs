@@ -3,8 +3,10 @@
 //! the current path, the CSRF token for forms and the signed-in user.
 
 pub mod account;
+pub mod courses;
 pub mod home;
 pub mod lang;
+pub mod teach;
 
 use std::sync::Arc;
 
@@ -46,6 +48,38 @@ pub const KEYS_USED_BY_CODE: &[&str] = &[
     "page-title-forgot",
     "page-title-reset",
     "page-title-error",
+    "page-title-catalogue",
+    "page-title-course",
+    "page-title-teach",
+    "page-title-new-course",
+    "page-title-edit-course",
+    "page-title-edit-module",
+    "lang-name-vi",
+    "lang-name-en",
+    "visibility-public",
+    "visibility-restricted",
+    "status-draft",
+    "status-published",
+    "status-archived",
+    "notice-enrolled",
+    "notice-course-created",
+    "notice-course-saved",
+    "notice-module-added",
+    "notice-module-saved",
+    "notice-module-deleted",
+    "notice-quiz-saved",
+    "notice-published",
+    "notice-unpublished",
+    "notice-publish-blocked",
+    "error-enrol-verify",
+    "error-not-allowed-course",
+    "catalogue-all",
+    "question-type-single_choice",
+    "question-type-multiple_choice",
+    "question-type-true_false",
+    "question-type-short_answer",
+    "question-type-numeric",
+    "question-type-matching",
 ];
 
 /// The base context of a page request.
@@ -119,6 +153,7 @@ impl Page {
                     "email": s.user.email,
                     "email_verified": s.user.email_verified_at.is_some(),
                     "roles": s.grants.roles,
+                    "is_trainer": s.grants.has(lms_domain::Role::Trainer) || s.grants.is_admin(),
                 }),
             );
         }
@@ -141,6 +176,25 @@ impl Page {
             json!({ "status": status.as_u16(), "message": self.t(message_key) }),
         )
     }
+}
+
+/// Notices a page may be asked to show through `?notice=` (a closed list: no reflected text).
+pub fn notice_key(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "password_changed" => "notice-password-changed",
+        "logged_out" => "notice-logged-out",
+        "verified" => "notice-verified",
+        "enrolled" => "notice-enrolled",
+        "course_created" => "notice-course-created",
+        "course_saved" => "notice-course-saved",
+        "module_added" => "notice-module-added",
+        "module_saved" => "notice-module-saved",
+        "module_deleted" => "notice-module-deleted",
+        "quiz_saved" => "notice-quiz-saved",
+        "published" => "notice-published",
+        "unpublished" => "notice-unpublished",
+        _ => return None,
+    })
 }
 
 /// Only same-site paths may be redirect targets (no `//host`, no scheme).

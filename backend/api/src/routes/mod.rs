@@ -2,6 +2,7 @@
 //! actions are many. Handlers parse, authorize, call one domain function, shape the answer.
 
 pub mod auth;
+pub mod courses;
 pub mod health;
 pub mod me;
 pub mod organisations;
@@ -27,4 +28,31 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(users::get, users::update))
         .routes(routes!(organisations::list, organisations::create))
         .routes(routes!(organisations::provinces))
+        .routes(routes!(
+            courses::catalogue::list,
+            courses::authoring::create
+        ))
+        .routes(routes!(
+            courses::catalogue::show,
+            courses::authoring::update,
+            courses::authoring::delete
+        ))
+        .routes(routes!(courses::authoring::draft))
+        .routes(routes!(courses::authoring::publish))
+        .routes(routes!(courses::authoring::unpublish))
+        .routes(routes!(courses::authoring::add_author))
+        .routes(routes!(courses::authoring::mine))
+        .routes(routes!(courses::modules::list, courses::modules::create))
+        .routes(routes!(
+            courses::modules::show,
+            courses::modules::update,
+            courses::modules::delete
+        ))
+        .routes(routes!(courses::modules::reorder))
+        .routes(routes!(courses::modules::set_video))
+        .routes(routes!(courses::quiz::set))
+        .routes(routes!(courses::quiz::export))
+        .routes(routes!(courses::quiz::preview_import))
+        .routes(routes!(courses::enrolment::enrol))
+        .routes(routes!(courses::enrolment::mine))
 }

@@ -1,9 +1,15 @@
 //! sea-orm entities: one file per table, plain data mirroring the schema in `migrations/`.
 //! Behaviour lives in the domain modules beside this folder, not here.
 
+pub mod asset;
 pub mod audit_log;
+pub mod course;
+pub mod course_author;
+pub mod course_revision;
+pub mod enrolment;
 pub mod hr_scope;
 pub mod job;
+pub mod module;
 pub mod organisation;
 pub mod province;
 pub mod refresh_token;

@@ -1,0 +1,175 @@
+//! Media assets as the domain sees them: a file in storage (under a generated key), its
+//! processing state and the transcode job that works on it. The asset row and its job are
+//! written in one transaction, so an upload is never lost between them.
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionSession, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::entities::asset;
+use crate::error::{DomainError, DomainResult};
+use crate::jobs;
+
+/// Asset states, in order.
+pub mod status {
+    pub const UPLOADED: &str = "uploaded";
+    pub const PROBING: &str = "probing";
+    pub const TRANSCODING: &str = "transcoding";
+    pub const READY: &str = "ready";
+    pub const FAILED: &str = "failed";
+}
+
+/// Job kinds of the media worker.
+pub const TRANSCODE_JOB: &str = "media.transcode";
+
+/// Why processing failed, for the trainer, in both interface languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaError {
+    pub code: String,
+    pub en: String,
+    pub vi: String,
+}
+
+/// A file already in storage, about to become a video asset.
+#[derive(Debug, Clone)]
+pub struct NewVideo {
+    pub owner_id: Option<i64>,
+    pub original_filename: String,
+    pub content_type: String,
+    pub storage_key: String,
+    pub size_bytes: i64,
+    pub sha256: Option<String>,
+}
+
+/// A fresh storage key for a new video: `videos/<uuid>/source.<ext>`.
+pub fn new_video_key(extension: &str) -> String {
+    let ext: String = extension
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(8)
+        .collect::<String>()
+        .to_lowercase();
+    let ext = if ext.is_empty() {
+        "bin".to_owned()
+    } else {
+        ext
+    };
+    format!("videos/{}/source.{ext}", uuid::Uuid::new_v4())
+}
+
+/// Creates the asset row and its transcode job in one transaction.
+pub async fn create_video<C>(db: &C, v: NewVideo) -> DomainResult<asset::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let created = asset::ActiveModel {
+        owner_id: Set(v.owner_id),
+        kind: Set("video".into()),
+        status: Set(status::UPLOADED.into()),
+        original_filename: Set(v.original_filename),
+        content_type: Set(v.content_type),
+        storage_key: Set(v.storage_key),
+        size_bytes: Set(v.size_bytes),
+        sha256: Set(v.sha256),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let job_id =
+        jobs::enqueue_at(&txn, TRANSCODE_JOB, json!({"asset_id": created.id}), now, 3).await?;
+    let mut a: asset::ActiveModel = created.into();
+    a.job_id = Set(Some(job_id));
+    let created = a.update(&txn).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> DomainResult<asset::Model> {
+    asset::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("asset"))
+}
+
+/// Moves an asset to a processing state.
+pub async fn set_status(db: &impl ConnectionTrait, id: i64, new_status: &str) -> DomainResult<()> {
+    asset::Entity::update_many()
+        .col_expr(asset::Column::Status, Expr::value(new_status))
+        .col_expr(asset::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(asset::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// What the transcoder produced.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    pub duration_s: f64,
+    pub width: i32,
+    pub height: i32,
+    pub facts: Value,
+    pub renditions: Value,
+}
+
+/// Marks an asset ready, then publishes courses that were only waiting for their videos.
+pub async fn mark_ready<C>(db: &C, id: i64, p: Processed) -> DomainResult<Vec<i64>>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    asset::Entity::update_many()
+        .col_expr(asset::Column::Status, Expr::value(status::READY))
+        .col_expr(asset::Column::DurationS, Expr::value(p.duration_s))
+        .col_expr(asset::Column::Width, Expr::value(p.width))
+        .col_expr(asset::Column::Height, Expr::value(p.height))
+        .col_expr(asset::Column::Facts, Expr::value(p.facts))
+        .col_expr(asset::Column::Renditions, Expr::value(p.renditions))
+        .col_expr(asset::Column::Error, Expr::value(Option::<Value>::None))
+        .col_expr(asset::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(asset::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    crate::courses::publishing::publish_waiting(db).await
+}
+
+/// Marks an asset failed with a reason the trainer can read.
+pub async fn mark_failed(
+    db: &impl ConnectionTrait,
+    id: i64,
+    error: &MediaError,
+) -> DomainResult<()> {
+    asset::Entity::update_many()
+        .col_expr(asset::Column::Status, Expr::value(status::FAILED))
+        .col_expr(
+            asset::Column::Error,
+            Expr::value(
+                serde_json::to_value(error).map_err(|e| DomainError::Internal(e.to_string()))?,
+            ),
+        )
+        .col_expr(asset::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(asset::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// An existing ready (or in-progress) video with the same content, to avoid re-transcoding.
+pub async fn find_by_sha256(
+    db: &impl ConnectionTrait,
+    sha256: &str,
+) -> DomainResult<Option<asset::Model>> {
+    Ok(asset::Entity::find()
+        .filter(asset::Column::Sha256.eq(sha256))
+        .filter(asset::Column::Status.ne(status::FAILED))
+        .one(db)
+        .await?)
+}
