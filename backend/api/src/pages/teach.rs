@@ -30,10 +30,16 @@ fn trainer<'a>(state: &AppState, page: &'a Page) -> Result<&'a AuthSession, Box<
     match page.user.as_deref() {
         None => {
             let next: String = url::form_urlencoded::byte_serialize(page.path.as_bytes()).collect();
-            Err(Box::new(Redirect::to(&format!("/login?next={next}")).into_response()))
+            Err(Box::new(
+                Redirect::to(&format!("/login?next={next}")).into_response(),
+            ))
         }
         Some(s) if s.grants.has(Role::Trainer) || s.grants.is_admin() => Ok(s),
-        Some(_) => Err(Box::new(page.error(state, StatusCode::FORBIDDEN, "error-forbidden"))),
+        Some(_) => Err(Box::new(page.error(
+            state,
+            StatusCode::FORBIDDEN,
+            "error-forbidden",
+        ))),
     }
 }
 
@@ -258,7 +264,10 @@ pub async fn create(
     }
 }
 
-#[expect(clippy::too_many_arguments, reason = "a page assembled from the request's parts and the form's state")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a page assembled from the request's parts and the form's state"
+)]
 async fn course_editor(
     state: &AppState,
     page: &Page,
@@ -591,7 +600,10 @@ struct QuizView {
     problems: Vec<Value>,
 }
 
-#[expect(clippy::too_many_arguments, reason = "a page assembled from the request's parts and the form's state")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a page assembled from the request's parts and the form's state"
+)]
 async fn module_editor(
     state: &AppState,
     page: &Page,
