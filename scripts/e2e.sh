@@ -29,9 +29,16 @@ export LMS_PUBLIC_URL=http://127.0.0.1:$http_port
 export SMTP_URL=smtp://127.0.0.1:$smtp_port
 export LMS_MAIL_POLL_MS=100
 export LMS_LOG_FORMAT=json
+bin=$CARGO_TARGET_DIR/debug
+# A published course for the catalogue test: imported now, published by the worker once its
+# (12-second, generated) video is transcoded.
+"$bin/lms" migrate >/dev/null
+echo "e2e-admin-password" | "$bin/lms" create-admin --email e2e-admin@lms.localhost >/dev/null
+"$bin/lms" import tests/fixtures/courses/quyen-con-nguoi-mau --publish
 "$CARGO_TARGET_DIR/debug/lms" serve >"$work/server.log" 2>&1 &
 pids+=($!)
-"$CARGO_TARGET_DIR/debug/lms-media-worker" run >"$work/worker.log" 2>&1 &
+# The fixture video lasts 12 s: let the worker accept short clips here.
+LMS_VIDEO_MIN_DURATION_S=5 "$CARGO_TARGET_DIR/debug/lms-media-worker" run >"$work/worker.log" 2>&1 &
 pids+=($!)
 
 for _ in $(seq 1 150); do
@@ -41,10 +48,14 @@ done
 curl -fsS "http://127.0.0.1:$http_port/readyz" >/dev/null || { cat "$work/server.log"; echo "e2e: server did not become ready" >&2; exit 1; }
 
 cd frontend
+# The vendored browser libraries must be exactly the locked npm versions.
+cmp -s node_modules/tus-js-client/dist/tus.min.js static/vendor/tus.min.js ||
+  { echo "e2e: static/vendor/tus.min.js differs from the locked tus-js-client: run npm run vendor" >&2; exit 1; }
 status=0
 LMS_BASE_URL=http://127.0.0.1:$http_port LMS_MAIL_DIR=$work/mail node --test e2e/ 2>&1 | tee "$work/e2e.log" || status=$?
 if ((status != 0)); then
   echo "---- server log (last 50 lines) ----"; tail -n 50 "$work/server.log"
+  echo "---- worker log (last 30 lines) ----"; tail -n 30 "$work/worker.log"
   exit "$status"
 fi
 if ! grep -qE '^# skipped 0$' "$work/e2e.log" || ! grep -qE '^# pass [1-9]' "$work/e2e.log"; then

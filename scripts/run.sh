@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: the whole platform on one machine with no configuration.
 # Installs what is missing, builds, migrates the embedded SQLite database under ./data,
-# creates an administrator once (printing the password), then runs the media worker and the
-# web server side by side until Ctrl-C.
+# creates an administrator once (printing the password), imports the demo course, then runs
+# the media worker and the web server side by side until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -31,6 +31,11 @@ else
   echo "administrator: $admin_email (password shown on the first run; reset it with"
   echo "  $bin/lms create-admin --email $admin_email)"
 fi
+
+# The demo course (and any other course folder): idempotent, so unchanged files cost nothing.
+# Its title-card videos are generated once; the worker transcodes them and the course is
+# published as soon as they are ready (a few minutes on the first run).
+"$bin/lms" import courses/*/ --publish
 
 pids=()
 stop() {

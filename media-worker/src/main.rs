@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! lms-media-worker probe FILE [--json] [--min-duration-s S] [--max-duration-s S]
+//! lms-media-worker transcode INPUT OUTDIR [--min-duration-s S] [--max-duration-s S] [--force] [--json]
 //! lms-media-worker run [--database-url URL] [--worker-id ID] [--poll-interval-ms MS] [--once]
 //! ```
 //!
@@ -9,13 +10,17 @@
 //! filter); FFmpeg's own log is silent unless `LMS_FFMPEG_LOG` is set.
 
 use std::io::IsTerminal;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use lms_media_worker::probe::{self, DurationPolicy, MediaFacts, ProbeError, ProbeOptions};
+use lms_media_worker::transcode::{self, TranscodeError, TranscodeOptions, TranscodeSummary};
 use lms_media_worker::worker::{self, WorkerConfig};
 use tokio::sync::watch;
 use tracing::{error, info, warn};
@@ -37,6 +42,11 @@ enum Command {
     /// Validate and probe one file (no database). Exit status: 0 accepted, 2 rejected,
     /// 1 could not read it.
     Probe(ProbeArgs),
+    /// Validate one file (as `probe` does) and transcode it into OUTDIR with the worker's code
+    /// and settings: HLS ladder + master playlist, MP4 fallback, poster, thumbnail sprite and
+    /// OUTDIR/summary.json (no database). Progress on stderr. Exit status: 0 done, 2 rejected,
+    /// 1 failed.
+    Transcode(TranscodeArgs),
     /// Claim `media.probe` jobs from the database and process them until SIGINT/SIGTERM.
     Run(RunArgs),
 }
@@ -95,6 +105,35 @@ struct ProbeArgs {
 }
 
 #[derive(Debug, Args)]
+struct TranscodeArgs {
+    /// The video to transcode.
+    input: PathBuf,
+    /// Directory to create with the output (built beside it, renamed into place when done).
+    outdir: PathBuf,
+    /// Replace OUTDIR when it exists and is not empty.
+    #[arg(long)]
+    force: bool,
+    /// Print the summary (or the rejection) as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// libx264 preset.
+    #[arg(long, default_value_t = TranscodeOptions::default().preset)]
+    preset: String,
+    /// libx264 constant rate factor (0-51).
+    #[arg(long, default_value_t = TranscodeOptions::default().crf, value_parser = clap::value_parser!(u8).range(0..=51))]
+    crf: u8,
+    /// libx264 threads per rendition (0: the cores shared out between the rungs by size).
+    #[arg(long, default_value_t = 0)]
+    x264_threads: u32,
+    /// Scale every rung from the decoded source (by default 480p and below are scaled from
+    /// the 720p picture, which costs about half as much).
+    #[arg(long)]
+    scale_from_source: bool,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
 struct RunArgs {
     /// Database URL [default: sqlite://$LMS_DATA_DIR/lms.db?mode=rwc, LMS_DATA_DIR=./data]
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
@@ -137,6 +176,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Probe(args) => probe_command(&args),
+        Command::Transcode(args) => transcode_command(&args),
         Command::Run(args) => run_command(args),
     };
     result.unwrap_or_else(|e| {
@@ -186,6 +226,161 @@ fn probe_command(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
             eprintln!("{label}: {}: {}", args.file.display(), err.reason_vi());
             Ok(ExitCode::from(if err.is_permanent() { 2 } else { 1 }))
         }
+    }
+}
+
+/// Sets the returned flag on SIGINT/SIGTERM (from a small background runtime), so that a
+/// transcode stops cleanly and leaves no partial output.
+fn stop_on_signal() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let set = Arc::clone(&flag);
+    let spawned = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(wait_for_signal());
+            set.store(true, Ordering::Relaxed);
+            rt.block_on(wait_for_signal());
+            std::process::exit(130);
+        });
+    if let Err(e) = spawned {
+        warn!(error = %e, "cannot listen for signals");
+    }
+    flag
+}
+
+fn transcode_command(args: &TranscodeArgs) -> anyhow::Result<ExitCode> {
+    let opts = TranscodeOptions {
+        probe: args.policy.options()?,
+        preset: args.preset.clone(),
+        crf: args.crf,
+        x264_threads: args.x264_threads,
+        cascade_scaling: !args.scale_from_source,
+        replace_existing: args.force,
+        ..TranscodeOptions::default()
+    };
+    let stop = stop_on_signal();
+    let mut last_percent = -1i64;
+    let started = std::time::Instant::now();
+    let result = transcode::run(&args.input, &args.outdir, &opts, |fraction| {
+        if stop.load(Ordering::Relaxed) {
+            return ControlFlow::Break(());
+        }
+        let percent = (fraction * 100.0).floor() as i64;
+        if percent != last_percent {
+            last_percent = percent;
+            eprintln!(
+                "progress: {:5.1}% ({:.1} s elapsed)",
+                fraction * 100.0,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        ControlFlow::Continue(())
+    });
+    match result {
+        Ok(summary) => {
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                print_summary(&args.outdir, &summary);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            if args.json {
+                let mut detail = match &err {
+                    TranscodeError::Rejected(r) => serde_json::to_value(r)?,
+                    TranscodeError::Aborted => serde_json::json!({ "code": "aborted" }),
+                    other => serde_json::json!({ "code": "error", "detail": other.to_string() }),
+                };
+                if let Some(obj) = detail.as_object_mut() {
+                    obj.insert("reason_en".into(), err.reason_en().into());
+                    obj.insert("reason_vi".into(), err.reason_vi().into());
+                }
+                let key = if err.is_permanent() {
+                    "rejected"
+                } else {
+                    "error"
+                };
+                let mut out = serde_json::Map::new();
+                out.insert(key.to_owned(), detail);
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            }
+            let label = if err.rejection().is_some() {
+                "rejected"
+            } else {
+                "error"
+            };
+            eprintln!("{label}: {}: {}", args.input.display(), err.reason_en());
+            eprintln!("{label}: {}: {}", args.input.display(), err.reason_vi());
+            Ok(ExitCode::from(if err.rejection().is_some() {
+                2
+            } else {
+                1
+            }))
+        }
+    }
+}
+
+fn print_summary(outdir: &Path, s: &TranscodeSummary) {
+    println!("transcoded: {}", outdir.join(&s.master_playlist).display());
+    println!(
+        "  source         {}x{} {:.3} s, output {} fps ({}), GOP {} frames",
+        s.probe.display_width,
+        s.probe.display_height,
+        s.probe.duration_s,
+        s.frame_rate_fraction,
+        format_args!("{:.3}", s.frame_rate),
+        s.gop_frames
+    );
+    for r in &s.renditions {
+        println!(
+            "  {:<6} {:>4}x{:<4} {} {} {:>7} kbit/s peak, {:>7} kbit/s avg, {} segments",
+            r.name,
+            r.width,
+            r.height,
+            r.codecs,
+            r.profile,
+            r.bandwidth_bps / 1000,
+            r.average_bandwidth_bps / 1000,
+            r.segments
+        );
+    }
+    match &s.audio {
+        Some(a) => println!(
+            "  audio          {} {} ch {} Hz, {} kbit/s",
+            a.codec,
+            a.channels,
+            a.sample_rate,
+            a.average_bps / 1000
+        ),
+        None => println!("  audio          none"),
+    }
+    println!(
+        "  fallback       {} ({})",
+        s.fallback_mp4, s.fallback_rendition
+    );
+    println!(
+        "  images         {} ({}x{} at {:.1} s), {} + {} ({} tiles)",
+        s.images.poster,
+        s.images.poster_width,
+        s.images.poster_height,
+        s.images.poster_at_s,
+        s.images.sprite,
+        s.images.thumbnails_vtt,
+        s.images.tiles
+    );
+    println!(
+        "  time           probe {:.2} s, transcode {:.2} s ({:.2}x real time)",
+        s.timing.probe_s, s.timing.transcode_s, s.timing.speed
+    );
+    for w in &s.warnings {
+        println!("  warning        {} / {}", w.en, w.vi);
     }
 }
 

@@ -1,4 +1,7 @@
-//! The worker loop: claim `media.probe` jobs from the database, probe, record the outcome.
+//! The worker loop: claim media jobs from the database, do the work, record the outcome.
+//! `media.probe` jobs probe a file and store its facts; `media.transcode` jobs turn an
+//! uploaded asset into the HLS ladder (see [`crate::transcode`]) and mark it ready, or failed
+//! with a reason the trainer can read in Vietnamese and English.
 //!
 //! A job is claimed with a lease ([`WorkerConfig::lease`]); while the probe runs (on a
 //! blocking thread, FFmpeg is synchronous) a heartbeat renews the lease every
@@ -27,9 +30,10 @@ use tokio::time::Instant;
 use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::probe::{self, MediaFacts, ProbeError, ProbeOptions};
+use crate::transcode::{self, TranscodeError, TranscodeOptions};
 
 /// Job kinds this worker handles.
-pub const KINDS: &[&str] = &[kinds::MEDIA_PROBE];
+pub const KINDS: &[&str] = &[kinds::MEDIA_PROBE, lms_domain::media::TRANSCODE_JOB];
 
 /// How a worker behaves.
 #[derive(Debug, Clone)]
@@ -48,6 +52,21 @@ pub struct WorkerConfig {
     pub once: bool,
     /// What the probe accepts.
     pub probe: ProbeOptions,
+    /// Where assets live (`LMS_STORAGE_DIR`, else `$LMS_DATA_DIR/media`, else `./data/media`).
+    pub storage_dir: PathBuf,
+    /// How often transcode progress is written to the job row.
+    pub progress_every: Duration,
+}
+
+/// The storage directory the web server uses, from the same environment variables.
+pub fn default_storage_dir() -> PathBuf {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    match env("LMS_STORAGE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            PathBuf::from(env("LMS_DATA_DIR").unwrap_or_else(|| "./data".to_owned())).join("media")
+        }
+    }
 }
 
 impl WorkerConfig {
@@ -61,6 +80,8 @@ impl WorkerConfig {
             shutdown_grace: Duration::from_secs(30),
             once: false,
             probe: ProbeOptions::default(),
+            storage_dir: default_storage_dir(),
+            progress_every: Duration::from_secs(1),
         }
     }
 
@@ -84,6 +105,8 @@ pub fn default_worker_id() -> String {
 pub enum JobOutcome {
     /// Probed and accepted; the facts are the job's result.
     Done(Box<MediaFacts>),
+    /// Transcoded; the asset is ready.
+    Transcoded { asset_id: i64 },
     /// Rejected for good; the reason is the job's `last_error`.
     Rejected(String),
     /// A transient failure; the job went back to `queued` (or `failed` when out of attempts).
@@ -223,72 +246,29 @@ async fn process(
     job: job::Model,
     shutdown: &mut watch::Receiver<bool>,
 ) -> anyhow::Result<JobOutcome> {
+    if job.kind == lms_domain::media::TRANSCODE_JOB {
+        return process_transcode(db, cfg, job, shutdown).await;
+    }
     let worker = cfg.worker_id.as_str();
     let path = match payload_path(&job.payload) {
         Ok(path) => path,
-        Err(reason) => {
-            warn!(%reason, "rejecting job");
-            return match jobs::fail(db, &job, worker, &reason, Failure::Permanent).await? {
-                Some(_) => Ok(JobOutcome::Rejected(reason)),
-                None => Ok(JobOutcome::Lost),
-            };
-        }
+        Err(reason) => return reject(db, cfg, &job, &reason).await,
     };
     info!(path = %path.display(), "probing");
 
     let abort = Arc::new(AtomicBool::new(false));
     let options = cfg.probe;
-    let mut task = tokio::task::spawn_blocking({
+    let task = tokio::task::spawn_blocking({
         let abort = Arc::clone(&abort);
         move || probe::probe(&path, &options, Some(abort))
     });
-    let mut beat =
-        tokio::time::interval_at(Instant::now() + cfg.heartbeat_every, cfg.heartbeat_every);
-    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut deadline: Option<Instant> = None;
-    let mut lost = false;
-    let mut stopping = false;
-    let joined = loop {
-        tokio::select! {
-            res = &mut task => break res,
-            _ = beat.tick(), if !lost => {
-                match jobs::heartbeat(db, job.id, worker, cfg.lease()).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        warn!("lease lost (the job was taken over or cancelled); aborting");
-                        lost = true;
-                        abort.store(true, Ordering::Relaxed);
-                    }
-                    // The lease outlives a few missed heartbeats; keep working.
-                    Err(e) => warn!(error = %e, "heartbeat failed"),
-                }
-            }
-            () = shutdown_requested(shutdown), if deadline.is_none() => {
-                info!(grace_s = cfg.shutdown_grace.as_secs(), "shutdown requested; finishing the current job");
-                deadline = Some(Instant::now() + cfg.shutdown_grace);
-            }
-            () = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() && !stopping => {
-                warn!("grace period over; abandoning the current job");
-                stopping = true;
-                abort.store(true, Ordering::Relaxed);
-            }
-        }
+    let joined = match supervise(db, cfg, &job, shutdown, &abort, task, None).await {
+        Supervised::Finished(joined) => joined,
+        Supervised::Lost => return Ok(JobOutcome::Lost),
     };
-    if lost {
-        return Ok(JobOutcome::Lost);
-    }
-
     let result = match joined {
         Ok(result) => result,
-        Err(join_error) => {
-            let error = format!("internal error: the probe crashed ({join_error})");
-            error!(%error);
-            let status = jobs::fail(db, &job, worker, &error, Failure::Transient).await?;
-            return Ok(match status {
-                Some(status) => JobOutcome::Failed { status, error },
-                None => JobOutcome::Lost,
-            });
-        }
+        Err(join_error) => return crashed(db, cfg, &job, &join_error).await,
     };
 
     match result {
@@ -308,12 +288,302 @@ async fn process(
                 Ok(JobOutcome::Lost)
             }
         }
-        Err(ProbeError::Aborted) => {
-            // End the lease now so another worker can take the job straight away.
-            if let Err(e) = jobs::heartbeat(db, job.id, worker, chrono::Duration::zero()).await {
-                warn!(error = %e, "could not give the job back; its lease will expire");
+        Err(ProbeError::Aborted) => give_back(db, cfg, &job).await,
+        Err(err) => {
+            let failure = if err.is_permanent() {
+                Failure::Permanent
+            } else {
+                Failure::Transient
+            };
+            record_failure(db, cfg, &job, &err.reason_en(), failure)
+                .await
+                .map(|(o, _)| o)
+        }
+    }
+}
+
+/// A job whose payload or asset cannot be processed at all: failed for good.
+async fn reject(
+    db: &DatabaseConnection,
+    cfg: &WorkerConfig,
+    job: &job::Model,
+    reason: &str,
+) -> anyhow::Result<JobOutcome> {
+    warn!(%reason, "rejecting job");
+    match jobs::fail(db, job, &cfg.worker_id, reason, Failure::Permanent).await? {
+        Some(_) => Ok(JobOutcome::Rejected(reason.to_owned())),
+        None => Ok(JobOutcome::Lost),
+    }
+}
+
+/// The blocking task panicked: retry later (a crash is not the input's fault).
+async fn crashed(
+    db: &DatabaseConnection,
+    cfg: &WorkerConfig,
+    job: &job::Model,
+    join_error: &tokio::task::JoinError,
+) -> anyhow::Result<JobOutcome> {
+    let error = format!("internal error: the media task crashed ({join_error})");
+    error!(%error);
+    Ok(
+        match jobs::fail(db, job, &cfg.worker_id, &error, Failure::Transient).await? {
+            Some(status) => JobOutcome::Failed { status, error },
+            None => JobOutcome::Lost,
+        },
+    )
+}
+
+/// Ends the lease now so another worker can take the job straight away.
+async fn give_back(
+    db: &DatabaseConnection,
+    cfg: &WorkerConfig,
+    job: &job::Model,
+) -> anyhow::Result<JobOutcome> {
+    if let Err(e) = jobs::heartbeat(db, job.id, &cfg.worker_id, chrono::Duration::zero()).await {
+        warn!(error = %e, "could not give the job back; its lease will expire");
+    }
+    Ok(JobOutcome::Abandoned)
+}
+
+/// Records a failed attempt; also returns the job's new status (None when the lease was lost).
+async fn record_failure(
+    db: &DatabaseConnection,
+    cfg: &WorkerConfig,
+    job: &job::Model,
+    reason: &str,
+    failure: Failure,
+) -> anyhow::Result<(JobOutcome, Option<&'static str>)> {
+    let status = jobs::fail(db, job, &cfg.worker_id, reason, failure).await?;
+    Ok(match (status, failure) {
+        (None, _) => (JobOutcome::Lost, None),
+        (Some(s), Failure::Permanent) => {
+            info!(%reason, "rejected");
+            (JobOutcome::Rejected(reason.to_owned()), Some(s))
+        }
+        (Some(s), Failure::Transient) => {
+            warn!(%reason, status = s, "attempt failed");
+            (
+                JobOutcome::Failed {
+                    status: s,
+                    error: reason.to_owned(),
+                },
+                Some(s),
+            )
+        }
+    })
+}
+
+/// How a supervised blocking task ended.
+enum Supervised<T> {
+    Finished(Result<T, tokio::task::JoinError>),
+    /// The lease was lost (taken over or cancelled); the task was told to abort.
+    Lost,
+}
+
+/// Waits for a blocking task while keeping the job's lease alive, writing its progress, and
+/// honouring shutdown (a grace period, then `abort`). A lost lease aborts the task.
+async fn supervise<T>(
+    db: &DatabaseConnection,
+    cfg: &WorkerConfig,
+    job: &job::Model,
+    shutdown: &mut watch::Receiver<bool>,
+    abort: &AtomicBool,
+    mut task: tokio::task::JoinHandle<T>,
+    mut progress: Option<watch::Receiver<f64>>,
+) -> Supervised<T> {
+    let worker = cfg.worker_id.as_str();
+    let mut beat =
+        tokio::time::interval_at(Instant::now() + cfg.heartbeat_every, cfg.heartbeat_every);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut report = tokio::time::interval(cfg.progress_every);
+    report.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_reported = -1.0;
+    let mut deadline: Option<Instant> = None;
+    let mut lost = false;
+    let mut stopping = false;
+    let joined = loop {
+        tokio::select! {
+            res = &mut task => break res,
+            _ = beat.tick(), if !lost => {
+                match jobs::heartbeat(db, job.id, worker, cfg.lease()).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        warn!("lease lost (the job was taken over or cancelled); aborting");
+                        lost = true;
+                        abort.store(true, Ordering::Relaxed);
+                    }
+                    // The lease outlives a few missed heartbeats; keep working.
+                    Err(e) => warn!(error = %e, "heartbeat failed"),
+                }
             }
-            Ok(JobOutcome::Abandoned)
+            _ = report.tick(), if progress.is_some() && !lost => {
+                let done = progress.as_mut().map(|rx| *rx.borrow_and_update()).unwrap_or_default();
+                if done > last_reported + 0.001 {
+                    last_reported = done;
+                    match jobs::report_progress(db, job.id, worker, done).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            warn!("lease lost (the job was taken over or cancelled); aborting");
+                            lost = true;
+                            abort.store(true, Ordering::Relaxed);
+                        }
+                        Err(e) => warn!(error = %e, "progress not stored"),
+                    }
+                }
+            }
+            () = shutdown_requested(shutdown), if deadline.is_none() => {
+                info!(grace_s = cfg.shutdown_grace.as_secs(), "shutdown requested; finishing the current job");
+                deadline = Some(Instant::now() + cfg.shutdown_grace);
+            }
+            () = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() && !stopping => {
+                warn!("grace period over; abandoning the current job");
+                stopping = true;
+                abort.store(true, Ordering::Relaxed);
+            }
+        }
+    };
+    if lost {
+        Supervised::Lost
+    } else {
+        Supervised::Finished(joined)
+    }
+}
+
+/// The asset a `media.transcode` payload names: `{"asset_id": 42}`.
+fn payload_asset(payload: &Value) -> Result<i64, String> {
+    payload
+        .get("asset_id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| "invalid job payload: expected {\"asset_id\": <id>}".to_owned())
+}
+
+/// A storage key that stays inside the storage directory.
+fn storage_path(root: &std::path::Path, key: &str) -> Result<PathBuf, String> {
+    let rel = std::path::Path::new(key);
+    let safe = rel
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if key.is_empty() || !safe {
+        return Err(format!("invalid storage key {key:?}"));
+    }
+    Ok(root.join(rel))
+}
+
+fn media_error(err: &TranscodeError) -> lms_domain::media::MediaError {
+    lms_domain::media::MediaError {
+        code: err
+            .rejection()
+            .map(|r| r.code().to_owned())
+            .unwrap_or_else(|| "transcode_failed".to_owned()),
+        en: err.reason_en(),
+        vi: err.reason_vi(),
+    }
+}
+
+async fn process_transcode(
+    db: &DatabaseConnection,
+    cfg: &WorkerConfig,
+    job: job::Model,
+    shutdown: &mut watch::Receiver<bool>,
+) -> anyhow::Result<JobOutcome> {
+    use lms_domain::media;
+    let asset_id = match payload_asset(&job.payload) {
+        Ok(id) => id,
+        Err(reason) => return reject(db, cfg, &job, &reason).await,
+    };
+    let asset = match media::find(db, asset_id).await {
+        Ok(a) => a,
+        Err(lms_domain::DomainError::NotFound(_)) => {
+            return reject(db, cfg, &job, &format!("asset {asset_id} does not exist")).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (input, out_dir) = match storage_path(&cfg.storage_dir, &asset.storage_key) {
+        Ok(input) => {
+            let out = input.parent().unwrap_or(&cfg.storage_dir).join("hls");
+            (input, out)
+        }
+        Err(reason) => return reject(db, cfg, &job, &reason).await,
+    };
+    media::set_status(db, asset_id, media::status::TRANSCODING).await?;
+    info!(asset_id, input = %input.display(), "transcoding");
+
+    let abort = Arc::new(AtomicBool::new(false));
+    let (progress_tx, progress_rx) = watch::channel(0.0f64);
+    let options = TranscodeOptions {
+        probe: cfg.probe,
+        replace_existing: true,
+        ..TranscodeOptions::default()
+    };
+    let task = tokio::task::spawn_blocking({
+        let abort = Arc::clone(&abort);
+        let out_dir = out_dir.clone();
+        move || {
+            transcode::run(&input, &out_dir, &options, |done| {
+                let _ = progress_tx.send(done);
+                if abort.load(Ordering::Relaxed) {
+                    std::ops::ControlFlow::Break(())
+                } else {
+                    std::ops::ControlFlow::Continue(())
+                }
+            })
+        }
+    });
+    let joined = match supervise(db, cfg, &job, shutdown, &abort, task, Some(progress_rx)).await {
+        Supervised::Finished(joined) => joined,
+        Supervised::Lost => return Ok(JobOutcome::Lost),
+    };
+    let result = match joined {
+        Ok(result) => result,
+        Err(join_error) => return crashed(db, cfg, &job, &join_error).await,
+    };
+    match result {
+        Ok(summary) => {
+            let rel = |p: &str| {
+                out_dir
+                    .strip_prefix(&cfg.storage_dir)
+                    .map(|d| d.join(p).to_string_lossy().into_owned())
+                    .unwrap_or_else(|_| p.to_owned())
+            };
+            let mut renditions =
+                serde_json::to_value(&summary).context("serialising the summary")?;
+            renditions["base"] = Value::from(rel(""));
+            let facts = serde_json::to_value(&summary.probe).context("serialising the facts")?;
+            if !jobs::complete(
+                db,
+                job.id,
+                &cfg.worker_id,
+                Value::from(rel(&summary.master_playlist)),
+            )
+            .await?
+            {
+                warn!("lease lost before the result was stored");
+                return Ok(JobOutcome::Lost);
+            }
+            let published = media::mark_ready(
+                db,
+                asset_id,
+                media::Processed {
+                    duration_s: summary.probe.duration_s,
+                    width: summary.probe.display_width as i32,
+                    height: summary.probe.display_height as i32,
+                    facts,
+                    renditions,
+                },
+            )
+            .await?;
+            info!(
+                asset_id,
+                renditions = summary.renditions.len(),
+                wall_s = summary.timing.total_s,
+                ?published,
+                "ready"
+            );
+            Ok(JobOutcome::Transcoded { asset_id })
+        }
+        Err(TranscodeError::Aborted) => {
+            media::set_status(db, asset_id, media::status::UPLOADED).await?;
+            give_back(db, cfg, &job).await
         }
         Err(err) => {
             let failure = if err.is_permanent() {
@@ -321,22 +591,14 @@ async fn process(
             } else {
                 Failure::Transient
             };
-            let reason = err.reason_en();
-            let status = jobs::fail(db, &job, worker, &reason, failure).await?;
-            match (status, failure) {
-                (None, _) => Ok(JobOutcome::Lost),
-                (Some(_), Failure::Permanent) => {
-                    info!(%reason, "rejected");
-                    Ok(JobOutcome::Rejected(reason))
-                }
-                (Some(status), Failure::Transient) => {
-                    warn!(%reason, status, "probe failed");
-                    Ok(JobOutcome::Failed {
-                        status,
-                        error: reason,
-                    })
-                }
+            let (outcome, status) =
+                record_failure(db, cfg, &job, &err.reason_en(), failure).await?;
+            if status == Some(jobs::status::FAILED) {
+                media::mark_failed(db, asset_id, &media_error(&err)).await?;
+            } else if status.is_some() {
+                media::set_status(db, asset_id, media::status::UPLOADED).await?;
             }
+            Ok(outcome)
         }
     }
 }

@@ -10,6 +10,7 @@ mod m20261126_000003_create_audit_log;
 mod m20261126_000004_create_jobs;
 mod m20261126_000005_create_courses;
 mod m20261126_000006_create_assets;
+mod m20261126_000007_create_uploads;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_create_jobs::Migration),
             Box::new(m20261126_000005_create_courses::Migration),
             Box::new(m20261126_000006_create_assets::Migration),
+            Box::new(m20261126_000007_create_uploads::Migration),
         ]
     }
 }

@@ -233,6 +233,8 @@ impl TestAppBuilder {
             trust_proxy: false,
             auto_migrate: false,
             mail_poll_ms: 50,
+            upload_max_bytes: 10 * 1024 * 1024,
+            upload_quota_bytes: 16 * 1024 * 1024,
         };
         let db = lms_domain::db::connect(&database.url)
             .await
@@ -400,6 +402,9 @@ impl TestApp {
     }
     pub fn patch(&self, path: &str) -> TestRequest<'_> {
         self.request(Method::PATCH, path)
+    }
+    pub fn put(&self, path: &str) -> TestRequest<'_> {
+        self.request(Method::PUT, path)
     }
 
     /// A unique email address for this test run.

@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::http::{HeaderName, Request};
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{get, head, options, post};
 use tower::ServiceBuilder;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -76,7 +78,31 @@ pub fn router(state: AppState) -> Router {
         .route("/teach/modules/{id}/move", post(teach::move_module))
         .route("/teach/modules/{id}/delete", post(teach::delete_module));
 
+    // Resumable uploads stream large bodies: no limit but the upload's own length, and one
+    // PATCH carries one chunk (the browser sends 8 MiB), so ten minutes is generous.
+    let uploads = Router::new()
+        .route(
+            "/api/v1/uploads",
+            options(routes::uploads::options).post(routes::uploads::create),
+        )
+        .route(
+            "/api/v1/uploads/{id}",
+            head(routes::uploads::head)
+                .patch(routes::uploads::patch)
+                .delete(routes::uploads::delete),
+        )
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(DefaultBodyLimit::disable())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(600),
+        ));
+
     // Authentication (and CSRF) applies to pages and API, not to static files or probes.
+    let body_limit = state.config.max_body_bytes;
     let authenticated = Router::new()
         .merge(pages)
         .merge(api)
@@ -84,9 +110,14 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::authenticate,
         ))
-        .layer(DefaultBodyLimit::max(state.config.max_body_bytes));
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit.max(1024 * 1024)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .merge(uploads);
 
-    let body_limit = state.config.max_body_bytes;
     Router::new()
         .merge(authenticated)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
@@ -105,8 +136,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(middleware::from_fn(mw::observe))
                 .layer(middleware::from_fn(mw::security_headers))
-                .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
-                .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit.max(1024 * 1024))),
+
         )
         .with_state(state)
 }

@@ -129,6 +129,9 @@ impl From<DomainError> for AppError {
                 "email_not_verified",
                 "verify your email address first",
             ),
+            DomainError::TooLarge(message) => {
+                AppError::client(S::PAYLOAD_TOO_LARGE, "too_large", message)
+            }
             DomainError::Db(e) => {
                 if DomainError::is_unique_violation(&e) {
                     AppError::client(S::CONFLICT, "conflict", "a record with these values exists")

@@ -20,6 +20,7 @@ Errors are JSON `{error, message, details}`. Authenticate with `Authorization: B
         (name = "courses", description = "The public catalogue and course syllabi"),
         (name = "authoring", description = "Trainers build courses, modules and quizzes, and publish them"),
         (name = "learning", description = "Enrolment and progress"),
+        (name = "media", description = "Resumable uploads (tus 1.0) and media assets"),
     )
 )]
 pub struct ApiDoc;

@@ -40,6 +40,8 @@ pub enum DomainError {
     InvalidToken,
     #[error("the email address has not been verified yet")]
     EmailNotVerified,
+    #[error("{0}")]
+    TooLarge(String),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
     #[error("internal error: {0}")]

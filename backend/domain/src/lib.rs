@@ -16,6 +16,7 @@ pub mod quiz;
 pub mod roles;
 pub mod text;
 pub mod tokens;
+pub mod uploads;
 pub mod users;
 
 pub use error::{DomainError, DomainResult, FieldError};

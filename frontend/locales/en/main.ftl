@@ -379,7 +379,6 @@ module-video-duration = Length: { $seconds } seconds
 # $id: the video file's identifier
 module-video-asset = File ID: { $id }
 module-video-none = This module has no video yet.
-module-video-upload-later = Uploading a video from this page is coming soon.
 module-quiz-heading = Quiz
 quiz-problems-heading = The quiz could not be imported: please fix these lines
 # $line: line number in the GIFT text
@@ -399,3 +398,14 @@ quiz-save-submit = Save the quiz
 quiz-questions-heading = Imported questions
 quiz-no-questions = No questions yet.
 quiz-export-link = Download the GIFT file
+
+## Video upload
+module-video-file-label = Choose a video file (3–5 minutes)
+module-video-file-hint = MP4, MOV, MKV or WebM, up to 2 GiB. If the connection drops, the upload resumes where it stopped.
+module-video-upload-button = Upload the video
+module-video-uploading = Uploading
+module-video-transcoding = Processing the video
+module-video-ready-reload = The video is ready. Reloading the page…
+module-video-upload-failed = The video could not be uploaded. Check the connection and try again.
+module-video-resumed = Resuming the previous upload.
+module-video-needs-js = Uploading a video needs JavaScript.

@@ -358,7 +358,6 @@ module-video-duration = Thời lượng: { $seconds } giây
 # $id: mã tệp video
 module-video-asset = Mã tệp: { $id }
 module-video-none = Học phần này chưa có video.
-module-video-upload-later = Chức năng tải video lên từ trang này sẽ sớm được bổ sung.
 module-quiz-heading = Bài trắc nghiệm
 quiz-problems-heading = Chưa thể nhập bài trắc nghiệm: hãy sửa các dòng sau
 # $line: số dòng trong nội dung GIFT
@@ -378,3 +377,14 @@ quiz-save-submit = Lưu bài trắc nghiệm
 quiz-questions-heading = Các câu hỏi đã nhập
 quiz-no-questions = Chưa có câu hỏi nào.
 quiz-export-link = Tải tệp GIFT
+
+## Video upload
+module-video-file-label = Chọn tệp video (3–5 phút)
+module-video-file-hint = MP4, MOV, MKV hoặc WebM, tối đa 2 GiB. Nếu mất kết nối, việc tải lên sẽ tự tiếp tục từ chỗ đã dừng.
+module-video-upload-button = Tải video lên
+module-video-uploading = Đang tải lên
+module-video-transcoding = Đang xử lý video
+module-video-ready-reload = Video đã sẵn sàng. Đang tải lại trang…
+module-video-upload-failed = Không tải được video lên. Hãy kiểm tra kết nối và thử lại.
+module-video-resumed = Tiếp tục lần tải lên trước đó.
+module-video-needs-js = Cần bật JavaScript để tải video lên.

@@ -636,7 +636,10 @@ async fn module_editor(
             .await
             .ok()
             .flatten()
-            .map(|a| json!({"asset_id": a.id, "status": a.status, "duration_s": a.duration_s})),
+            .map(|a| {
+                let error = a.error.as_ref().and_then(|e| e.get(page.lang)).and_then(|v| v.as_str()).map(str::to_owned);
+                json!({"asset_id": a.id, "status": a.status, "duration_s": a.duration_s.map(f64::round), "error": error})
+            }),
         None => None,
     };
     let mut module = json!({

@@ -1,11 +1,13 @@
 //! The JSON API under `/api/v1`: one module per resource, one file per action where the
 //! actions are many. Handlers parse, authorize, call one domain function, shape the answer.
 
+pub mod assets;
 pub mod auth;
 pub mod courses;
 pub mod health;
 pub mod me;
 pub mod organisations;
+pub mod uploads;
 pub mod users;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -55,4 +57,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(courses::quiz::preview_import))
         .routes(routes!(courses::enrolment::enrol))
         .routes(routes!(courses::enrolment::mine))
+        .routes(routes!(assets::show))
+        .routes(routes!(uploads::show))
 }

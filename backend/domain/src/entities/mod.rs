@@ -14,6 +14,7 @@ pub mod organisation;
 pub mod province;
 pub mod refresh_token;
 pub mod session;
+pub mod upload;
 pub mod user;
 pub mod user_role;
 pub mod user_token;

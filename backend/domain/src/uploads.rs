@@ -1,0 +1,209 @@
+//! Resumable uploads (the tus 1.0 core protocol, as the domain sees it): an upload is created
+//! with its final length, receives bytes in order, and, once complete, becomes a video asset
+//! with its transcode job in one transaction. Only its owner may see, resume or cancel it.
+//! Sizes are bounded per file and per user (a quota over everything not yet deleted).
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    TransactionSession, TransactionTrait,
+};
+
+use crate::entities::{asset, upload};
+use crate::error::{DomainError, DomainResult};
+use crate::media::{self, NewVideo};
+
+/// Bounds on what one user may upload.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimits {
+    /// Largest single file, bytes (default 2 GiB).
+    pub max_size: i64,
+    /// Everything one user has uploaded and not deleted, bytes (default 50 GiB).
+    pub quota_per_user: i64,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        Self {
+            max_size: 2 * 1024 * 1024 * 1024,
+            quota_per_user: 50 * 1024 * 1024 * 1024,
+        }
+    }
+}
+
+/// File types accepted for videos (the media worker checks the content itself).
+fn acceptable_type(filetype: &str) -> bool {
+    filetype.is_empty() || filetype.starts_with("video/") || filetype == "application/octet-stream"
+}
+
+fn clean_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    if cleaned.trim().is_empty() {
+        "video".to_owned()
+    } else {
+        cleaned.trim().to_owned()
+    }
+}
+
+async fn bytes_used(db: &impl ConnectionTrait, owner_id: i64) -> DomainResult<i64> {
+    let pending: Option<i64> = upload::Entity::find()
+        .select_only()
+        .column_as(upload::Column::Length.sum(), "total")
+        .filter(upload::Column::OwnerId.eq(owner_id))
+        .filter(upload::Column::CompletedAt.is_null())
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten();
+    let stored: Option<i64> = asset::Entity::find()
+        .select_only()
+        .column_as(asset::Column::SizeBytes.sum(), "total")
+        .filter(asset::Column::OwnerId.eq(owner_id))
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten();
+    Ok(pending.unwrap_or(0) + stored.unwrap_or(0))
+}
+
+/// Starts an upload of `length` bytes.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    owner_id: i64,
+    length: i64,
+    filename: &str,
+    filetype: &str,
+    limits: UploadLimits,
+) -> DomainResult<upload::Model> {
+    if length <= 0 {
+        return Err(DomainError::validation(
+            "length",
+            "empty",
+            "the file is empty",
+        ));
+    }
+    if length > limits.max_size {
+        return Err(DomainError::TooLarge(format!(
+            "the file is larger than the limit of {} MiB",
+            limits.max_size / (1024 * 1024)
+        )));
+    }
+    if !acceptable_type(filetype) {
+        return Err(DomainError::validation(
+            "filetype",
+            "not_video",
+            format!("{filetype} is not a video type"),
+        ));
+    }
+    if bytes_used(db, owner_id).await? + length > limits.quota_per_user {
+        return Err(DomainError::TooLarge(format!(
+            "this upload would exceed your storage quota of {} GiB; delete unused videos first",
+            limits.quota_per_user / (1024 * 1024 * 1024)
+        )));
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = Utc::now();
+    Ok(upload::ActiveModel {
+        id: Set(id.clone()),
+        owner_id: Set(owner_id),
+        length: Set(length),
+        offset: Set(0),
+        filename: Set(clean_filename(filename)),
+        filetype: Set(filetype.chars().take(100).collect()),
+        staging_key: Set(format!("uploads/{id}.part")),
+        asset_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        completed_at: Set(None),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The caller's own upload; anyone else's answers NotFound.
+pub async fn find_owned(
+    db: &impl ConnectionTrait,
+    owner_id: i64,
+    id: &str,
+) -> DomainResult<upload::Model> {
+    match upload::Entity::find_by_id(id.to_owned()).one(db).await? {
+        Some(u) if u.owner_id == owner_id => Ok(u),
+        _ => Err(DomainError::NotFound("upload")),
+    }
+}
+
+/// Records that bytes up to `new_offset` are stored, if the upload was still at `expected`
+/// (two writers racing on one upload: only one wins). Returns whether it moved.
+pub async fn advance(
+    db: &impl ConnectionTrait,
+    id: &str,
+    expected: i64,
+    new_offset: i64,
+) -> DomainResult<bool> {
+    let res = upload::Entity::update_many()
+        .col_expr(upload::Column::Offset, Expr::value(new_offset))
+        .col_expr(upload::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(upload::Column::Id.eq(id))
+        .filter(upload::Column::Offset.eq(expected))
+        .filter(upload::Column::CompletedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Turns a complete upload (its bytes moved to `storage_key`) into a video asset and its
+/// transcode job, in one transaction with marking the upload complete.
+pub async fn complete<C>(
+    db: &C,
+    u: &upload::Model,
+    storage_key: String,
+) -> DomainResult<crate::entities::asset::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = db.begin().await?;
+    let asset = media::create_video(
+        &txn,
+        NewVideo {
+            owner_id: Some(u.owner_id),
+            original_filename: u.filename.clone(),
+            content_type: if u.filetype.is_empty() {
+                "application/octet-stream".into()
+            } else {
+                u.filetype.clone()
+            },
+            storage_key,
+            size_bytes: u.length,
+            sha256: None,
+        },
+    )
+    .await?;
+    let now = Utc::now();
+    let mut a: upload::ActiveModel = u.clone().into();
+    a.offset = Set(u.length);
+    a.asset_id = Set(Some(asset.id));
+    a.completed_at = Set(Some(now));
+    a.updated_at = Set(now);
+    a.update(&txn).await?;
+    txn.commit().await?;
+    Ok(asset)
+}
+
+/// Forgets an unfinished upload (the caller removes its staging file).
+pub async fn terminate(
+    db: &impl ConnectionTrait,
+    owner_id: i64,
+    id: &str,
+) -> DomainResult<upload::Model> {
+    let u = find_owned(db, owner_id, id).await?;
+    if u.completed_at.is_some() {
+        return Err(DomainError::Conflict {
+            field: "upload",
+            message: "the upload is complete; delete the video instead".into(),
+        });
+    }
+    upload::Entity::delete_by_id(u.id.clone()).exec(db).await?;
+    Ok(u)
+}

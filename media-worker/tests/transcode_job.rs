@@ -1,0 +1,208 @@
+//! The worker's transcode jobs on a real database and real media: an uploaded asset becomes
+//! ready (HLS ladder in storage, duration and size on the row) and a course waiting for it is
+//! published; a hostile file ends failed with a reason in English and Vietnamese.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use lms_domain::jobs::{self, status};
+use lms_domain::media::{self, NewVideo};
+use lms_media_worker::probe::{DurationPolicy, ProbeOptions};
+use lms_media_worker::worker::{self, JobOutcome, WorkerConfig};
+use tokio::sync::watch;
+
+struct Workspace {
+    root: PathBuf,
+}
+
+impl Workspace {
+    fn new(name: &str) -> Self {
+        let root = std::env::temp_dir().join(format!(
+            "lms-transcode-job-{name}-{}-{}",
+            std::process::id(),
+            uuid_like()
+        ));
+        std::fs::create_dir_all(root.join("media")).expect("mkdir");
+        Self { root }
+    }
+    fn storage(&self) -> PathBuf {
+        self.root.join("media")
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn uuid_like() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default()
+}
+
+fn ffmpeg(args: &[&str]) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("run ffmpeg");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Puts a file into storage the way an upload would, and creates its asset and job.
+async fn upload(
+    db: &sea_orm::DatabaseConnection,
+    ws: &Workspace,
+    make: impl FnOnce(&Path),
+) -> (i64, i64) {
+    let key = media::new_video_key("mp4");
+    let path = ws.storage().join(&key);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    make(&path);
+    let size = std::fs::metadata(&path).expect("stat").len() as i64;
+    let asset = media::create_video(
+        db,
+        NewVideo {
+            owner_id: None,
+            original_filename: "clip.mp4".into(),
+            content_type: "video/mp4".into(),
+            storage_key: key,
+            size_bytes: size,
+            sha256: None,
+        },
+    )
+    .await
+    .expect("asset");
+    (asset.id, asset.job_id.expect("job written with the asset"))
+}
+
+async fn db(ws: &Workspace) -> sea_orm::DatabaseConnection {
+    let url = format!("sqlite://{}?mode=rwc", ws.root.join("lms.db").display());
+    let db = lms_domain::db::connect(&url).await.expect("connect");
+    lms_domain::db::migrate(&db).await.expect("migrate");
+    db
+}
+
+fn config(ws: &Workspace) -> WorkerConfig {
+    let mut cfg = WorkerConfig::new("transcode-test");
+    cfg.once = true;
+    cfg.storage_dir = ws.storage();
+    cfg.probe = ProbeOptions {
+        duration: DurationPolicy {
+            min_s: 1.0,
+            max_s: 60.0,
+            recommended_min_s: 1.0,
+            recommended_max_s: 60.0,
+        },
+        ..ProbeOptions::default()
+    };
+    cfg
+}
+
+#[tokio::test]
+async fn an_uploaded_video_becomes_ready_with_its_ladder() {
+    let ws = Workspace::new("ok");
+    let db = db(&ws).await;
+    let (asset_id, job_id) = upload(&db, &ws, |p| {
+        let out = p.to_string_lossy().into_owned();
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=640x360:r=25:d=4",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000:d=4",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            &out,
+        ]);
+    })
+    .await;
+
+    let (_stop, mut rx) = watch::channel(false);
+    let (claimed, outcome) = worker::run_once(&db, &config(&ws), &mut rx)
+        .await
+        .expect("run")
+        .expect("a job");
+    assert_eq!(claimed, job_id);
+    assert_eq!(outcome, JobOutcome::Transcoded { asset_id });
+
+    let asset = media::find(&db, asset_id).await.expect("asset");
+    assert_eq!(asset.status, media::status::READY);
+    assert!(
+        (asset.duration_s.unwrap_or_default() - 4.0).abs() < 0.2,
+        "{:?}",
+        asset.duration_s
+    );
+    assert_eq!((asset.width, asset.height), (Some(640), Some(360)));
+    let renditions = asset.renditions.expect("renditions");
+    let base = renditions["base"].as_str().expect("base");
+    let master = ws
+        .storage()
+        .join(base)
+        .join(renditions["master_playlist"].as_str().expect("master"));
+    let text = std::fs::read_to_string(&master).expect("master playlist written");
+    assert!(
+        text.contains("#EXT-X-STREAM-INF") && text.contains("RESOLUTION=640x360"),
+        "{text}"
+    );
+    let job = jobs::find(&db, job_id).await.expect("find").expect("job");
+    assert_eq!(job.status, status::DONE);
+    assert_eq!(job.progress, 1.0);
+}
+
+#[tokio::test]
+async fn a_still_image_renamed_mp4_fails_with_a_reason_in_both_languages() {
+    let ws = Workspace::new("png");
+    let db = db(&ws).await;
+    let (asset_id, job_id) = upload(&db, &ws, |p| {
+        let png = p.with_extension("png");
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=320x240:d=1",
+            "-frames:v",
+            "1",
+            &png.to_string_lossy(),
+        ]);
+        std::fs::rename(&png, p).expect("rename");
+    })
+    .await;
+    let (_stop, mut rx) = watch::channel(false);
+    let (_, outcome) = worker::run_once(&db, &config(&ws), &mut rx)
+        .await
+        .expect("run")
+        .expect("a job");
+    assert!(matches!(outcome, JobOutcome::Rejected(_)), "{outcome:?}");
+    let asset = media::find(&db, asset_id).await.expect("asset");
+    assert_eq!(asset.status, media::status::FAILED);
+    let error = asset.error.expect("reason stored");
+    assert!(!error["en"].as_str().unwrap_or_default().is_empty());
+    assert!(!error["vi"].as_str().unwrap_or_default().is_empty());
+    assert_ne!(error["en"], error["vi"]);
+    let job = jobs::find(&db, job_id).await.expect("find").expect("job");
+    assert_eq!(job.status, status::FAILED);
+    assert_eq!(job.attempts, 1, "a bad file is not retried");
+    // No half-written renditions are left behind.
+    let dir = ws
+        .storage()
+        .join(Path::new(&asset.storage_key).parent().expect("dir"));
+    assert!(!dir.join("hls").exists());
+}

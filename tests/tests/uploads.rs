@@ -1,0 +1,310 @@
+//! Resumable uploads over tus 1.0: creation, resume, offsets, limits, ownership, and the
+//! asset with its transcode job written together on completion.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use http::{Method, StatusCode};
+use lms_domain::Role;
+use lms_tests::{Session, TestApp};
+
+fn meta(filename: &str, filetype: &str) -> String {
+    format!(
+        "filename {},filetype {}",
+        STANDARD.encode(filename),
+        STANDARD.encode(filetype)
+    )
+}
+
+async fn create(app: &TestApp, s: &Session, length: usize) -> String {
+    let res = app
+        .post("/api/v1/uploads")
+        .bearer(&s.access_token)
+        .header("tus-resumable", "1.0.0")
+        .header("upload-length", &length.to_string())
+        .header("upload-metadata", &meta("bài giảng 1.mp4", "video/mp4"))
+        .send()
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(res.headers["tus-resumable"], "1.0.0");
+    res.headers["location"].to_str().unwrap().to_owned()
+}
+
+async fn patch(
+    app: &TestApp,
+    s: &Session,
+    url: &str,
+    offset: usize,
+    bytes: &[u8],
+) -> lms_tests::TestResponse {
+    app.request(Method::PATCH, url)
+        .bearer(&s.access_token)
+        .header("tus-resumable", "1.0.0")
+        .header("upload-offset", &offset.to_string())
+        .raw("application/offset+octet-stream", bytes.to_vec())
+        .send()
+        .await
+}
+
+async fn offset(app: &TestApp, s: &Session, url: &str) -> usize {
+    let res = app
+        .request(Method::HEAD, url)
+        .bearer(&s.access_token)
+        .header("tus-resumable", "1.0.0")
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(res.headers["cache-control"], "no-store");
+    res.headers["upload-offset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_upload_resumes_and_becomes_an_asset_with_its_job() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let url = create(&app, &t, data.len()).await;
+    assert_eq!(offset(&app, &t, &url).await, 0);
+
+    // First part arrives, then the connection "drops"; the client asks where to resume.
+    let first = patch(&app, &t, &url, 0, &data[..100_000])
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    assert_eq!(first.headers["upload-offset"], "100000");
+    assert_eq!(offset(&app, &t, &url).await, 100_000);
+    // A stale offset is refused with the real one.
+    let stale = patch(&app, &t, &url, 0, &data[..10])
+        .await
+        .expect(StatusCode::CONFLICT);
+    assert_eq!(stale.headers["upload-offset"], "100000");
+    assert_eq!(app.count("assets").await, 0);
+
+    let last = patch(&app, &t, &url, 100_000, &data[100_000..])
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    assert_eq!(last.headers["upload-offset"], data.len().to_string());
+    let status = app
+        .get(&url)
+        .bearer(&t.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    let asset_id = status["asset_id"].as_i64().expect("asset once complete");
+
+    // The asset and its transcode job exist together; the stored bytes are the sent bytes.
+    let asset = lms_domain::media::find(&app.db, asset_id).await.unwrap();
+    assert_eq!(asset.status, "uploaded");
+    assert_eq!(asset.original_filename, "bài giảng 1.mp4");
+    let job = lms_domain::jobs::find(&app.db, asset.job_id.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.kind, "media.transcode");
+    assert_eq!(job.payload["asset_id"], asset_id);
+    let stored = std::fs::read(app.data_dir().join("media").join(&asset.storage_key)).unwrap();
+    assert_eq!(stored, data);
+    let api = app
+        .get(&format!("/api/v1/assets/{asset_id}"))
+        .bearer(&t.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(api["status"], "uploaded");
+    // A completed upload takes no more bytes.
+    patch(&app, &t, &url, data.len(), b"x")
+        .await
+        .expect(StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn the_protocol_answers_are_right() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let opts = app
+        .request(Method::OPTIONS, "/api/v1/uploads")
+        .send()
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    assert_eq!(opts.headers["tus-version"], "1.0.0");
+    assert!(
+        opts.headers["tus-extension"]
+            .to_str()
+            .unwrap()
+            .contains("creation")
+    );
+    assert_eq!(opts.headers["tus-max-size"], (10 * 1024 * 1024).to_string());
+
+    // Another protocol version: 412.
+    let res = app
+        .post("/api/v1/uploads")
+        .bearer(&t.access_token)
+        .header("tus-resumable", "0.2.2")
+        .header("upload-length", "10")
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(res.headers["tus-version"], "1.0.0");
+    // Over the size limit: 413; not a video: 422; no length: 400.
+    let res = app
+        .post("/api/v1/uploads")
+        .bearer(&t.access_token)
+        .header("tus-resumable", "1.0.0")
+        .header("upload-length", &(11 * 1024 * 1024).to_string())
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let res = app
+        .post("/api/v1/uploads")
+        .bearer(&t.access_token)
+        .header("tus-resumable", "1.0.0")
+        .header("upload-length", "10")
+        .header("upload-metadata", &meta("slides.pdf", "application/pdf"))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let res = app
+        .post("/api/v1/uploads")
+        .bearer(&t.access_token)
+        .header("tus-resumable", "1.0.0")
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+
+    let url = create(&app, &t, 20).await;
+    // Wrong content type: 415. More bytes than announced: 413.
+    let res = app
+        .request(Method::PATCH, &url)
+        .bearer(&t.access_token)
+        .header("tus-resumable", "1.0.0")
+        .header("upload-offset", "0")
+        .raw("application/octet-stream", vec![0u8; 5])
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    patch(&app, &t, &url, 0, &[1u8; 21])
+        .await
+        .expect(StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(offset(&app, &t, &url).await, 0);
+
+    // Termination.
+    app.request(Method::DELETE, &url)
+        .bearer(&t.access_token)
+        .header("tus-resumable", "1.0.0")
+        .send()
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    app.request(Method::HEAD, &url)
+        .bearer(&t.access_token)
+        .header("tus-resumable", "1.0.0")
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn nobody_else_can_resume_read_or_cancel_an_upload() {
+    let app = TestApp::new().await;
+    let owner = app.user_with(&[Role::Trainer]).await;
+    let other = app.user_with(&[Role::Trainer]).await;
+    let learner = app.user_with(&[]).await;
+    let url = create(&app, &owner, 10).await;
+    app.request(Method::HEAD, &url)
+        .bearer(&other.access_token)
+        .header("tus-resumable", "1.0.0")
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    patch(&app, &other, &url, 0, b"0123456789")
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    app.request(Method::DELETE, &url)
+        .bearer(&other.access_token)
+        .header("tus-resumable", "1.0.0")
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    app.get(&url)
+        .bearer(&other.access_token)
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    app.request(Method::HEAD, &url)
+        .header("tus-resumable", "1.0.0")
+        .send()
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    // Learners do not upload course videos.
+    app.post("/api/v1/uploads")
+        .bearer(&learner.access_token)
+        .header("tus-resumable", "1.0.0")
+        .header("upload-length", "10")
+        .send()
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    // The owner's upload is untouched, and another trainer cannot see the finished asset.
+    patch(&app, &owner, &url, 0, b"0123456789")
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    let asset_id = app
+        .get(&url)
+        .bearer(&owner.access_token)
+        .send()
+        .await
+        .json()["asset_id"]
+        .as_i64()
+        .unwrap();
+    app.get(&format!("/api/v1/assets/{asset_id}"))
+        .bearer(&other.access_token)
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    // Nor attach it to their own module.
+    let c = app
+        .post("/api/v1/courses")
+        .bearer(&other.access_token)
+        .json(&serde_json::json!({"title": "Khác"}))
+        .send()
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let m = app
+        .post(&format!("/api/v1/courses/{c}/modules"))
+        .bearer(&other.access_token)
+        .json(&serde_json::json!({"title": "M"}))
+        .send()
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    app.put(&format!("/api/v1/modules/{m}/video"))
+        .bearer(&other.access_token)
+        .json(&serde_json::json!({"asset_id": asset_id}))
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_per_user_quota_is_enforced() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let _a = create(&app, &t, 9 * 1024 * 1024).await;
+    let res = app
+        .post("/api/v1/uploads")
+        .bearer(&t.access_token)
+        .header("tus-resumable", "1.0.0")
+        .header("upload-length", &(8 * 1024 * 1024).to_string())
+        .send()
+        .await
+        .expect(StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(res.json()["message"].as_str().unwrap().contains("quota"));
+    // Another user has their own quota.
+    let other = app.user_with(&[Role::Trainer]).await;
+    create(&app, &other, 8 * 1024 * 1024).await;
+}
