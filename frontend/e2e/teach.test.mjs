@@ -84,6 +84,13 @@ test('a trainer builds and publishes a course; a visitor finds it and enrols', {
     await page.locator('#transcode-progress').waitFor({ state: 'visible', timeout: 30_000 });
     await shot(page, '20-module-video-processing');
     await page.locator('.badge-ok', { hasText: vi['video-status-ready'] }).waitFor({ timeout: 90_000 });
+    // The trainer previews the processed video, streamed through a signed URL.
+    await page.waitForFunction(() => {
+      const v = document.querySelector('video.video-preview');
+      return v && v.readyState >= 1;
+    }, null, { timeout: 20_000 });
+    const duration = await page.locator('video.video-preview').evaluate((v) => v.duration);
+    assert.ok(Math.abs(duration - 8) < 0.5, `the preview plays the 8-second upload (duration ${duration})`);
     await shot(page, '21-module-video-ready');
 
     // Its quiz, in GIFT.

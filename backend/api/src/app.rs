@@ -122,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .merge(authenticated)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
         .route("/static/{*path}", get(static_files::serve))
+        .route("/media/{expires}/{signature}/{*path}", get(routes::media::serve))
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/metrics", get(routes::health::metrics))

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod courses;
 pub mod db;
+pub mod delivery;
 pub mod entities;
 pub mod error;
 pub mod jobs;

@@ -173,3 +173,57 @@ pub async fn find_by_sha256(
         .one(db)
         .await?)
 }
+
+/// Where an asset's delivery files live (its HLS directory), if it is ready.
+pub fn delivery_prefix(a: &asset::Model) -> Option<String> {
+    if a.status != status::READY {
+        return None;
+    }
+    a.renditions
+        .as_ref()?
+        .get("base")?
+        .as_str()
+        .map(|s| s.trim_matches('/').to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+/// May this user stream this asset? Its owner and admins always; otherwise only learners
+/// enrolled in a published course that uses it (restricted courses: only those assigned).
+pub async fn may_stream(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    grants: &crate::Grants,
+    a: &asset::Model,
+) -> DomainResult<bool> {
+    use crate::entities::{course, enrolment, module};
+    if a.owner_id == Some(user_id) || grants.is_admin() {
+        return Ok(true);
+    }
+    let course_ids: Vec<i64> = module::Entity::find()
+        .filter(module::Column::VideoAssetId.eq(a.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.course_id)
+        .collect();
+    if course_ids.is_empty() {
+        return Ok(false);
+    }
+    let published: Vec<i64> = course::Entity::find()
+        .filter(course::Column::Id.is_in(course_ids))
+        .filter(course::Column::Status.eq(crate::courses::status::PUBLISHED))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    if published.is_empty() {
+        return Ok(false);
+    }
+    Ok(enrolment::Entity::find()
+        .filter(enrolment::Column::UserId.eq(user_id))
+        .filter(enrolment::Column::CourseId.is_in(published))
+        .one(db)
+        .await?
+        .is_some())
+}

@@ -47,10 +47,16 @@ fn clean_filename(name: &str) -> String {
     }
 }
 
+/// `CAST(SUM(col) AS BIGINT)`: PostgreSQL sums bigints into numeric otherwise.
+fn total_of(col: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Alias, Func};
+    Func::cast_as(Func::sum(Expr::col(col)), Alias::new("BIGINT")).into()
+}
+
 async fn bytes_used(db: &impl ConnectionTrait, owner_id: i64) -> DomainResult<i64> {
     let pending: Option<i64> = upload::Entity::find()
         .select_only()
-        .column_as(upload::Column::Length.sum(), "total")
+        .column_as(total_of(upload::Column::Length), "total")
         .filter(upload::Column::OwnerId.eq(owner_id))
         .filter(upload::Column::CompletedAt.is_null())
         .into_tuple::<Option<i64>>()
@@ -59,7 +65,7 @@ async fn bytes_used(db: &impl ConnectionTrait, owner_id: i64) -> DomainResult<i6
         .flatten();
     let stored: Option<i64> = asset::Entity::find()
         .select_only()
-        .column_as(asset::Column::SizeBytes.sum(), "total")
+        .column_as(total_of(asset::Column::SizeBytes), "total")
         .filter(asset::Column::OwnerId.eq(owner_id))
         .into_tuple::<Option<i64>>()
         .one(db)

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod courses;
 pub mod health;
 pub mod me;
+pub mod media;
 pub mod organisations;
 pub mod uploads;
 pub mod users;
@@ -58,5 +59,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(courses::enrolment::enrol))
         .routes(routes!(courses::enrolment::mine))
         .routes(routes!(assets::show))
+        .routes(routes!(media::playback))
         .routes(routes!(uploads::show))
 }

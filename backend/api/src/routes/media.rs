@@ -1,0 +1,141 @@
+//! Media delivery: signed, expiring URLs for playlists, segments, posters and thumbnails,
+//! served with the right content types, byte ranges and cache headers. The signature covers
+//! an asset's HLS directory, so a CDN or nginx can serve the same URLs at scale.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lms_domain::{delivery, media};
+use serde::Serialize;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+use utoipa::ToSchema;
+
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::state::AppState;
+
+/// How long a playback URL stays valid.
+const PLAYBACK_TTL_S: i64 = 6 * 3600;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Playback {
+    /// HLS master playlist (adaptive streaming).
+    pub hls_url: String,
+    /// Progressive MP4 fallback.
+    pub mp4_url: String,
+    pub poster_url: String,
+    /// WebVTT track of thumbnail sprites, for scrubbing previews.
+    pub thumbnails_url: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Signed playback URLs for a ready video: its owner, admins, and learners enrolled in a
+/// published course that uses it. Anyone else gets 404.
+#[utoipa::path(get, path = "/api/v1/assets/{id}/playback", tag = "media",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Playback), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn playback(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Playback>> {
+    let a = media::find(&state.db, id).await?;
+    if !media::may_stream(&state.db, me.user.id, &me.grants, &a).await? {
+        return Err(AppError::not_found("asset"));
+    }
+    let prefix = media::delivery_prefix(&a).ok_or_else(|| {
+        AppError::client(
+            StatusCode::CONFLICT,
+            "not_ready",
+            format!("the video is not ready ({})", a.status),
+        )
+    })?;
+    let renditions = a.renditions.clone().unwrap_or_default();
+    let file = |key: &str, default: &str| {
+        renditions
+            .pointer(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or(default)
+            .to_owned()
+    };
+    let expires = chrono::Utc::now().timestamp() + PLAYBACK_TTL_S;
+    let secret = state.config.jwt_secret.0.as_bytes();
+    let url = |f: String| delivery::url(secret, &prefix, &f, expires);
+    Ok(Json(Playback {
+        hls_url: url(file("/master_playlist", "master.m3u8")),
+        mp4_url: url(file("/fallback_mp4", "video.mp4")),
+        poster_url: url(file("/images/poster", "poster.jpg")),
+        thumbnails_url: url(file("/images/thumbnails_vtt", "thumbnails.vtt")),
+        expires_at: chrono::DateTime::from_timestamp(expires, 0).unwrap_or_default(),
+    }))
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or_default() {
+        "m3u8" => "application/vnd.apple.mpegurl",
+        "m4s" => "video/iso.segment",
+        "mp4" => "video/mp4",
+        "m4a" => "audio/mp4",
+        "jpg" | "jpeg" => "image/jpeg",
+        "vtt" => "text/vtt; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Serves a file under a signed prefix (`/media/<expires>/<signature>/<path>`).
+pub async fn serve(
+    State(state): State<AppState>,
+    Path((expires, signature, path)): Path<(i64, String, String)>,
+    req: Request,
+) -> Response {
+    let now = chrono::Utc::now().timestamp();
+    if !delivery::verify(
+        state.config.jwt_secret.0.as_bytes(),
+        &path,
+        expires,
+        &signature,
+        now,
+    ) {
+        return AppError::client(
+            StatusCode::FORBIDDEN,
+            "bad_signature",
+            "this media link is invalid or has expired",
+        )
+        .into_response();
+    }
+    let file = state.config.storage_dir.join(&path);
+    let (parts, _) = req.into_parts();
+    let mut forwarded = Request::from_parts(parts, Body::empty());
+    // ServeFile looks only at the method and the range/conditional headers.
+    *forwarded.uri_mut() = "/".parse().expect("static uri");
+    match ServeFile::new(&file).oneshot(forwarded).await {
+        Ok(res) => {
+            let mut res = res.map(Body::new);
+            if res.status() == StatusCode::NOT_FOUND {
+                return AppError::not_found("media file").into_response();
+            }
+            let h = res.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type(&path)),
+            );
+            // Segments never change; playlists of a finished (VOD) video do not either, but the
+            // URL expires, so caches keep them no longer than the signature lives.
+            let max_age = (expires - now).clamp(0, 86_400);
+            if let Ok(v) = HeaderValue::from_str(&format!("private, max-age={max_age}, immutable"))
+            {
+                h.insert(header::CACHE_CONTROL, v);
+            }
+            h.insert(
+                "cross-origin-resource-policy",
+                HeaderValue::from_static("same-origin"),
+            );
+            res
+        }
+        Err(e) => AppError::Internal(format!("serving {}: {e}", file.display())).into_response(),
+    }
+}

@@ -1,0 +1,212 @@
+//! Media delivery: signed expiring URLs for a ready video, with content types and byte
+//! ranges, and playback granted only to owners, admins and enrolled learners.
+
+use http::StatusCode;
+use lms_domain::Role;
+use lms_domain::media::{self, NewVideo, Processed};
+use lms_tests::{Session, TestApp};
+use serde_json::json;
+
+/// A ready video whose delivery files exist in storage.
+async fn ready_video(app: &TestApp, owner: &Session) -> i64 {
+    let key = media::new_video_key("mp4");
+    let dir = app
+        .data_dir()
+        .join("media")
+        .join(std::path::Path::new(&key).parent().unwrap())
+        .join("hls");
+    std::fs::create_dir_all(dir.join("360p")).unwrap();
+    std::fs::write(
+        dir.join("master.m3u8"),
+        "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=500000\n360p/index.m3u8\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("360p/index.m3u8"), "#EXTM3U\n").unwrap();
+    std::fs::write(
+        dir.join("video.mp4"),
+        (0..10_000u32).map(|i| (i % 256) as u8).collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("poster.jpg"), b"jpeg").unwrap();
+    let a = media::create_video(
+        &app.db,
+        NewVideo {
+            owner_id: Some(owner.user_id),
+            original_filename: "a.mp4".into(),
+            content_type: "video/mp4".into(),
+            storage_key: key.clone(),
+            size_bytes: 1,
+            sha256: None,
+        },
+    )
+    .await
+    .unwrap();
+    let base = std::path::Path::new(&key)
+        .parent()
+        .unwrap()
+        .join("hls")
+        .to_string_lossy()
+        .into_owned();
+    media::mark_ready(
+        &app.db,
+        a.id,
+        Processed {
+            duration_s: 200.0,
+            width: 640,
+            height: 360,
+            facts: json!({}),
+            renditions: json!({"base": base, "master_playlist": "master.m3u8", "fallback_mp4": "video.mp4", "images": {"poster": "poster.jpg", "thumbnails_vtt": "thumbnails.vtt"}}),
+        },
+    )
+    .await
+    .unwrap();
+    a.id
+}
+
+#[tokio::test]
+async fn owners_get_signed_urls_that_serve_the_files() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let id = ready_video(&app, &t).await;
+    let p = app
+        .get(&format!("/api/v1/assets/{id}/playback"))
+        .bearer(&t.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    let hls = p["hls_url"].as_str().unwrap();
+    assert!(hls.starts_with("/media/") && hls.ends_with("/master.m3u8"));
+
+    let master = app.get(hls).send().await.expect(StatusCode::OK);
+    assert_eq!(
+        master.headers["content-type"],
+        "application/vnd.apple.mpegurl"
+    );
+    assert!(master.text().contains("360p/index.m3u8"));
+    // The relative rendition URL resolves under the same signed prefix.
+    let rendition = hls.replace("master.m3u8", "360p/index.m3u8");
+    app.get(&rendition).send().await.expect(StatusCode::OK);
+
+    let mp4 = p["mp4_url"].as_str().unwrap();
+    let part = app
+        .get(mp4)
+        .header("range", "bytes=100-199")
+        .send()
+        .await
+        .expect(StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.headers["content-range"], "bytes 100-199/10000");
+    assert_eq!(part.body.len(), 100);
+    assert_eq!(part.headers["content-type"], "video/mp4");
+    assert!(
+        part.headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+
+    // Tampered, expired, or outside the signed directory: refused.
+    let tampered = hls.replacen("/media/", "/media/9", 1);
+    app.get(&tampered)
+        .send()
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let parts: Vec<&str> = hls.split('/').collect(); // ["", "media", exp, sig, videos, uuid, hls, master.m3u8]
+    let other_asset = format!(
+        "/media/{}/{}/videos/00000000-0000-0000-0000-000000000000/hls/master.m3u8",
+        parts[2], parts[3]
+    );
+    app.get(&other_asset)
+        .send()
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let source = format!(
+        "/media/{}/{}/{}/{}/source.mp4",
+        parts[2], parts[3], parts[4], parts[5]
+    );
+    app.get(&source).send().await.expect(StatusCode::FORBIDDEN);
+    let expired = lms_domain::delivery::url(
+        b"test-secret-test-secret-test-secret-0123",
+        &format!("{}/{}/hls", parts[4], parts[5]),
+        "master.m3u8",
+        1_000,
+    );
+    app.get(&expired).send().await.expect(StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn learners_stream_only_what_they_are_enrolled_in() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let id = ready_video(&app, &t).await;
+    let c = app
+        .post("/api/v1/courses")
+        .bearer(&t.access_token)
+        .json(&json!({"title": "Khóa học có video", "summary": "s"}))
+        .send()
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let m = app
+        .post(&format!("/api/v1/courses/{c}/modules"))
+        .bearer(&t.access_token)
+        .json(&json!({"title": "M"}))
+        .send()
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    app.put(&format!("/api/v1/modules/{m}/video"))
+        .bearer(&t.access_token)
+        .json(&json!({"asset_id": id}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    app.put(&format!("/api/v1/modules/{m}/quiz"))
+        .bearer(&t.access_token)
+        .json(&json!({"gift": "::q:: Đúng? {T}\n"}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
+
+    let learner = app.user_with(&[]).await;
+    let other_trainer = app.user_with(&[Role::Trainer]).await;
+    // Unpublished: nobody but the owner.
+    app.get(&format!("/api/v1/assets/{id}/playback"))
+        .bearer(&learner.access_token)
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    app.post(&format!("/api/v1/courses/{c}/publish"))
+        .bearer(&t.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    // Published but not enrolled: still no.
+    app.get(&format!("/api/v1/assets/{id}/playback"))
+        .bearer(&learner.access_token)
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    app.get(&format!("/api/v1/assets/{id}/playback"))
+        .bearer(&other_trainer.access_token)
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    app.get(&format!("/api/v1/assets/{id}/playback"))
+        .send()
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    // Enrolled: yes.
+    app.post(&format!("/api/v1/courses/{c}/enrol"))
+        .bearer(&learner.access_token)
+        .send()
+        .await
+        .expect(StatusCode::CREATED);
+    app.get(&format!("/api/v1/assets/{id}/playback"))
+        .bearer(&learner.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK);
+}
