@@ -638,3 +638,43 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[tokio::test]
+async fn trainer_pages_are_for_trainers_only() {
+    let app = TestApp::new().await;
+    let anonymous = app
+        .get("/teach/courses/new")
+        .send()
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    assert_eq!(
+        anonymous.headers["location"],
+        "/login?next=%2Fteach%2Fcourses%2Fnew"
+    );
+    let learner = app.user_with(&[]).await;
+    let page = app
+        .get("/teach")
+        .header("cookie", &format!("lms_access={}", learner.access_token))
+        .send()
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    assert!(page.text().contains("<html"));
+    let t = app.user_with(&[Role::Trainer]).await;
+    let other = app.user_with(&[Role::Trainer]).await;
+    let c = course(&app, &t, "Khóa học riêng").await;
+    app.get(&format!("/teach/courses/{c}"))
+        .header("cookie", &format!("lms_access={}", t.access_token))
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    app.get(&format!("/teach/courses/{c}"))
+        .header("cookie", &format!("lms_access={}", other.access_token))
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    app.get(&format!("/teach/courses/{c}/preview"))
+        .header("cookie", &format!("lms_access={}", other.access_token))
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+}

@@ -308,3 +308,56 @@ async fn the_per_user_quota_is_enforced() {
     let other = app.user_with(&[Role::Trainer]).await;
     create(&app, &other, 8 * 1024 * 1024).await;
 }
+
+#[tokio::test]
+async fn a_trainer_can_cancel_processing_and_the_worker_loses_the_job() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let other = app.user_with(&[Role::Trainer]).await;
+    let url = create(&app, &t, 10).await;
+    patch(&app, &t, &url, 0, b"0123456789")
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    let asset_id = app.get(&url).bearer(&t.access_token).send().await.json()["asset_id"]
+        .as_i64()
+        .unwrap();
+    // A worker has claimed the job.
+    let job = lms_domain::jobs::claim(
+        &app.db,
+        &["media.transcode"],
+        "w1",
+        chrono::Duration::seconds(60),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    app.post(&format!("/api/v1/assets/{asset_id}/cancel"))
+        .bearer(&other.access_token)
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    let res = app
+        .post(&format!("/api/v1/assets/{asset_id}/cancel"))
+        .bearer(&t.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(res["status"], "failed");
+    assert!(
+        res["error"].as_str().unwrap().contains("hủy"),
+        "reason in the trainer's language: {res}"
+    );
+    assert!(
+        !lms_domain::jobs::heartbeat(&app.db, job.id, "w1", chrono::Duration::seconds(60))
+            .await
+            .unwrap(),
+        "the worker learns at its next heartbeat"
+    );
+    app.post(&format!("/api/v1/assets/{asset_id}/cancel"))
+        .bearer(&t.access_token)
+        .send()
+        .await
+        .expect(StatusCode::CONFLICT);
+}

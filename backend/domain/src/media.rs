@@ -227,3 +227,26 @@ pub async fn may_stream(
         .await?
         .is_some())
 }
+
+/// Stops the processing of an asset at the owner's request: its job is cancelled (a worker
+/// holding it loses its lease at the next heartbeat and stops) and the asset is marked failed
+/// with the reason "cancelled". Returns false when there was nothing left to cancel.
+pub async fn cancel_processing(db: &impl ConnectionTrait, a: &asset::Model) -> DomainResult<bool> {
+    if matches!(a.status.as_str(), status::READY | status::FAILED) {
+        return Ok(false);
+    }
+    if let Some(job) = a.job_id {
+        jobs::cancel(db, job).await?;
+    }
+    mark_failed(
+        db,
+        a.id,
+        &MediaError {
+            code: "cancelled".into(),
+            en: "Processing was cancelled. Upload the video again to retry.".into(),
+            vi: "Đã hủy xử lý video. Hãy tải video lên lại để thử lại.".into(),
+        },
+    )
+    .await?;
+    Ok(true)
+}

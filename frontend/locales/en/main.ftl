@@ -409,3 +409,4 @@ module-video-ready-reload = The video is ready. Reloading the page…
 module-video-upload-failed = The video could not be uploaded. Check the connection and try again.
 module-video-resumed = Resuming the previous upload.
 module-video-needs-js = Uploading a video needs JavaScript.
+module-video-cancel = Cancel processing

@@ -388,3 +388,4 @@ module-video-ready-reload = Video đã sẵn sàng. Đang tải lại trang…
 module-video-upload-failed = Không tải được video lên. Hãy kiểm tra kết nối và thử lại.
 module-video-resumed = Tiếp tục lần tải lên trước đó.
 module-video-needs-js = Cần bật JavaScript để tải video lên.
+module-video-cancel = Hủy xử lý

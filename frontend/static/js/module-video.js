@@ -38,6 +38,15 @@ if (root && tus && tus.isSupported) {
   // Follows the media worker until the asset is ready (then reloads) or failed.
   async function follow(assetId) {
     transcodeBox.hidden = false;
+    const cancel = document.getElementById('transcode-cancel');
+    cancel.onclick = async () => {
+      cancel.disabled = true;
+      try {
+        await api('POST', `/api/v1/assets/${assetId}/cancel`);
+      } catch (err) {
+        show(errorBox, err.message);
+      }
+    };
     for (;;) {
       let asset;
       try {

@@ -3,8 +3,11 @@
 //! may edit the course.
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use lms_domain::courses::authoring::{self, CourseInput, ModuleInput};
 use lms_domain::courses::publishing::{self, Severity};
@@ -25,21 +28,26 @@ use crate::auth::AuthSession;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// The signed-in trainer, or the answer to give instead (login redirect or 403 page).
-fn trainer<'a>(state: &AppState, page: &'a Page) -> Result<&'a AuthSession, Box<Response>> {
-    match page.user.as_deref() {
-        None => {
-            let next: String = url::form_urlencoded::byte_serialize(page.path.as_bytes()).collect();
-            Err(Box::new(
-                Redirect::to(&format!("/login?next={next}")).into_response(),
-            ))
+/// Extractor: the signed-in trainer (or admin). Visitors are sent to log in and come back;
+/// other users see a 403 page.
+pub struct Trainer(pub Arc<AuthSession>);
+
+impl FromRequestParts<AppState> for Trainer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let page = Page::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match page.user.clone() {
+            Some(s) if s.grants.has(Role::Trainer) || s.grants.is_admin() => Ok(Trainer(s)),
+            Some(_) => Err(page.error(state, StatusCode::FORBIDDEN, "error-forbidden")),
+            None => {
+                let next: String =
+                    url::form_urlencoded::byte_serialize(page.path.as_bytes()).collect();
+                Err(Redirect::to(&format!("/login?next={next}")).into_response())
+            }
         }
-        Some(s) if s.grants.has(Role::Trainer) || s.grants.is_admin() => Ok(s),
-        Some(_) => Err(Box::new(page.error(
-            state,
-            StatusCode::FORBIDDEN,
-            "error-forbidden",
-        ))),
     }
 }
 
@@ -80,11 +88,7 @@ fn with_notice(mut extra: Value, page: &Page, notice: Option<&str>) -> Value {
     extra
 }
 
-pub async fn index(State(state): State<AppState>, page: Page) -> Response {
-    let me = match trainer(&state, &page) {
-        Ok(me) => me,
-        Err(r) => return *r,
-    };
+pub async fn index(State(state): State<AppState>, page: Page, Trainer(me): Trainer) -> Response {
     match authoring::my_courses(&state.db, me.user.id, &me.grants).await {
         Ok(rows) => {
             let courses: Vec<Value> = rows
@@ -225,10 +229,7 @@ fn course_form_page(
     )
 }
 
-pub async fn new_form(State(state): State<AppState>, page: Page) -> Response {
-    if let Err(r) = trainer(&state, &page) {
-        return *r;
-    }
+pub async fn new_form(State(state): State<AppState>, page: Page, _trainer: Trainer) -> Response {
     course_form_page(
         &state,
         &page,
@@ -241,12 +242,9 @@ pub async fn new_form(State(state): State<AppState>, page: Page) -> Response {
 pub async fn create(
     State(state): State<AppState>,
     page: Page,
+    Trainer(me): Trainer,
     Form(form): Form<CourseForm>,
 ) -> Response {
-    let me = match trainer(&state, &page) {
-        Ok(me) => me,
-        Err(r) => return *r,
-    };
     match authoring::create_course(&state.db, me.user.id, &me.grants, form.input()).await {
         Ok(c) => {
             Redirect::to(&format!("/teach/courses/{}?notice=course_created", c.id)).into_response()
@@ -340,13 +338,10 @@ async fn course_editor(
 pub async fn edit(
     State(state): State<AppState>,
     page: Page,
+    Trainer(me): Trainer,
     Path(id): Path<i64>,
     Query(q): Query<NoticeParams>,
 ) -> Response {
-    let me = match trainer(&state, &page) {
-        Ok(me) => me.clone(),
-        Err(r) => return *r,
-    };
     course_editor(
         &state,
         &page,
@@ -363,13 +358,10 @@ pub async fn edit(
 pub async fn save(
     State(state): State<AppState>,
     page: Page,
+    Trainer(me): Trainer,
     Path(id): Path<i64>,
     Form(form): Form<CourseForm>,
 ) -> Response {
-    let me = match trainer(&state, &page) {
-        Ok(me) => me.clone(),
-        Err(r) => return *r,
-    };
     match authoring::update_course(&state.db, me.user.id, &me.grants, id, form.input()).await {
         Ok(_) => Redirect::to(&format!("/teach/courses/{id}?notice=course_saved")).into_response(),
         Err(e) => match errors_of(&e) {
@@ -400,13 +392,10 @@ pub struct NewModuleForm {
 pub async fn add_module(
     State(state): State<AppState>,
     page: Page,
+    Trainer(me): Trainer,
     Path(id): Path<i64>,
     Form(form): Form<NewModuleForm>,
 ) -> Response {
-    let me = match trainer(&state, &page) {
-        Ok(me) => me.clone(),
-        Err(r) => return *r,
-    };
     let input = ModuleInput {
         title: form.title,
         required: true,
@@ -435,11 +424,12 @@ pub async fn add_module(
     }
 }
 
-pub async fn publish(State(state): State<AppState>, page: Page, Path(id): Path<i64>) -> Response {
-    let me = match trainer(&state, &page) {
-        Ok(me) => me.clone(),
-        Err(r) => return *r,
-    };
+pub async fn publish(
+    State(state): State<AppState>,
+    page: Page,
+    Trainer(me): Trainer,
+    Path(id): Path<i64>,
+) -> Response {
     match publishing::publish(&state.db, me.user.id, &me.grants, id).await {
         Ok(o) if o.published => {
             Redirect::to(&format!("/teach/courses/{id}?notice=published")).into_response()
@@ -461,22 +451,24 @@ pub async fn publish(State(state): State<AppState>, page: Page, Path(id): Path<i
     }
 }
 
-pub async fn unpublish(State(state): State<AppState>, page: Page, Path(id): Path<i64>) -> Response {
-    let me = match trainer(&state, &page) {
-        Ok(me) => me.clone(),
-        Err(r) => return *r,
-    };
+pub async fn unpublish(
+    State(state): State<AppState>,
+    page: Page,
+    Trainer(me): Trainer,
+    Path(id): Path<i64>,
+) -> Response {
     match publishing::unpublish(&state.db, me.user.id, &me.grants, id).await {
         Ok(_) => Redirect::to(&format!("/teach/courses/{id}?notice=unpublished")).into_response(),
         Err(e) => fail(&state, &page, e),
     }
 }
 
-pub async fn preview(State(state): State<AppState>, page: Page, Path(id): Path<i64>) -> Response {
-    let me = match trainer(&state, &page) {
-        Ok(me) => me.clone(),
-        Err(r) => return *r,
-    };
+pub async fn preview(
+    State(state): State<AppState>,
+    page: Page,
+    Trainer(me): Trainer,
+    Path(id): Path<i64>,
+) -> Response {
     match publishing::preview(&state.db, me.user.id, &me.grants, id).await {
         Ok(content) => page.render(&state, StatusCode::OK, "pages/course", "page-title-course", json!({
             "course": course_context(&content, page.lang),
@@ -697,13 +689,10 @@ async fn module_editor(
 pub async fn edit_module(
     State(state): State<AppState>,
     page: Page,
+    Trainer(me): Trainer,
     Path(id): Path<i64>,
     Query(q): Query<NoticeParams>,
 ) -> Response {
-    let me = match trainer(&state, &page) {
-        Ok(me) => me.clone(),
-        Err(r) => return *r,
-    };
     module_editor(
         &state,
         &page,
@@ -721,13 +710,10 @@ pub async fn edit_module(
 pub async fn save_module(
     State(state): State<AppState>,
     page: Page,
+    Trainer(me): Trainer,
     Path(id): Path<i64>,
     Form(form): Form<ModuleForm>,
 ) -> Response {
-    let me = match trainer(&state, &page) {
-        Ok(me) => me.clone(),
-        Err(r) => return *r,
-    };
     let input = match form.input() {
         Ok(i) => i,
         Err(errors) => {
@@ -778,13 +764,10 @@ pub struct QuizForm {
 pub async fn save_quiz(
     State(state): State<AppState>,
     page: Page,
+    Trainer(me): Trainer,
     Path(id): Path<i64>,
     Form(form): Form<QuizForm>,
 ) -> Response {
-    let me = match trainer(&state, &page) {
-        Ok(me) => me.clone(),
-        Err(r) => return *r,
-    };
     let mut problems = Vec::new();
     let quiz = if form.gift.trim().is_empty() {
         None
@@ -859,13 +842,10 @@ pub struct MoveForm {
 pub async fn move_module(
     State(state): State<AppState>,
     page: Page,
+    Trainer(me): Trainer,
     Path(id): Path<i64>,
     Form(form): Form<MoveForm>,
 ) -> Response {
-    let me = match trainer(&state, &page) {
-        Ok(me) => me.clone(),
-        Err(r) => return *r,
-    };
     let (c, _) = match authoring::editable_module(&state.db, me.user.id, &me.grants, id).await {
         Ok(x) => x,
         Err(e) => return fail(&state, &page, e),
@@ -891,12 +871,9 @@ pub async fn move_module(
 pub async fn delete_module(
     State(state): State<AppState>,
     page: Page,
+    Trainer(me): Trainer,
     Path(id): Path<i64>,
 ) -> Response {
-    let me = match trainer(&state, &page) {
-        Ok(me) => me.clone(),
-        Err(r) => return *r,
-    };
     let (c, _) = match authoring::editable_module(&state.db, me.user.id, &me.grants, id).await {
         Ok(x) => x,
         Err(e) => return fail(&state, &page, e),

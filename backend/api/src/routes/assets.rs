@@ -66,3 +66,27 @@ pub async fn show(
         original_filename: a.original_filename,
     }))
 }
+
+/// Cancel the processing of one of your videos (the worker stops at its next heartbeat).
+#[utoipa::path(post, path = "/api/v1/assets/{id}/cancel", tag = "media",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = AssetResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<AssetResponse>> {
+    let a = media::find(&state.db, id).await?;
+    if a.owner_id != Some(me.user.id) && !me.grants.is_admin() {
+        return Err(crate::error::AppError::not_found("asset"));
+    }
+    if !media::cancel_processing(&state.db, &a).await? {
+        return Err(crate::error::AppError::client(
+            axum::http::StatusCode::CONFLICT,
+            "finished",
+            "the video has already finished processing",
+        ));
+    }
+    show(State(state), CurrentUser(me), Path(id)).await
+}

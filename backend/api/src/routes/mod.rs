@@ -59,6 +59,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(courses::enrolment::enrol))
         .routes(routes!(courses::enrolment::mine))
         .routes(routes!(assets::show))
+        .routes(routes!(assets::cancel))
         .routes(routes!(media::playback))
         .routes(routes!(uploads::show))
 }
