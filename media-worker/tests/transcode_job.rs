@@ -206,3 +206,131 @@ async fn a_still_image_renamed_mp4_fails_with_a_reason_in_both_languages() {
         .join(Path::new(&asset.storage_key).parent().expect("dir"));
     assert!(!dir.join("hls").exists());
 }
+
+#[tokio::test]
+async fn a_worker_killed_mid_transcode_is_replaced_without_leftovers() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let ws = Workspace::new("kill");
+    let db = db(&ws).await;
+    let (asset_id, job_id) = upload(&db, &ws, |p| {
+        let out = p.to_string_lossy().into_owned();
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=1280x720:r=30:d=40",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000:d=40",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            &out,
+        ]);
+    })
+    .await;
+
+    // A real worker process starts on the job...
+    let url = format!("sqlite://{}?mode=rwc", ws.root.join("lms.db").display());
+    let mut first = Command::new(env!("CARGO_BIN_EXE_lms-media-worker"))
+        .args([
+            "run",
+            "--database-url",
+            &url,
+            "--worker-id",
+            "doomed",
+            "--poll-interval-ms",
+            "100",
+        ])
+        .env("LMS_STORAGE_DIR", ws.storage())
+        .env("LMS_VIDEO_MIN_DURATION_S", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the worker");
+    // ...and is killed (SIGKILL: no clean-up at all) once it has made progress.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let job = jobs::find(&db, job_id).await.expect("find").expect("job");
+        if job.locked_by.as_deref() == Some("doomed") && job.progress > 0.05 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker never made progress"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reaped");
+    let asset_dir = ws.storage().join(
+        Path::new(&media::find(&db, asset_id).await.expect("asset").storage_key)
+            .parent()
+            .expect("dir"),
+    );
+    let leftovers = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .expect("list")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect()
+    };
+    assert!(
+        !leftovers(&asset_dir).is_empty(),
+        "the killed worker left its partial output"
+    );
+
+    // Its lease runs out (here: moved into the past instead of waiting a minute)...
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "UPDATE jobs SET locked_until = $1 WHERE id = $2",
+        [
+            chrono::Utc::now()
+                .checked_sub_signed(chrono::Duration::seconds(1))
+                .expect("time")
+                .into(),
+            job_id.into(),
+        ],
+    ))
+    .await
+    .expect("expire the lease");
+
+    // ...and another worker takes the job over and finishes it.
+    let (_stop, mut rx) = watch::channel(false);
+    let (claimed, outcome) = worker::run_once(&db, &config(&ws), &mut rx)
+        .await
+        .expect("run")
+        .expect("the job");
+    assert_eq!(claimed, job_id);
+    assert_eq!(outcome, JobOutcome::Transcoded { asset_id });
+    let job = jobs::find(&db, job_id).await.expect("find").expect("job");
+    assert_eq!((job.status.as_str(), job.attempts), (status::DONE, 2));
+    assert_eq!(
+        media::find(&db, asset_id).await.expect("asset").status,
+        media::status::READY
+    );
+    // One set of renditions, nothing orphaned.
+    assert_eq!(leftovers(&asset_dir), Vec::<String>::new());
+    let mut entries: Vec<String> = std::fs::read_dir(&asset_dir)
+        .expect("list")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, vec!["hls".to_owned(), "source.mp4".to_owned()]);
+    let master = std::fs::read_to_string(asset_dir.join("hls/master.m3u8")).expect("master");
+    assert_eq!(
+        master.matches("#EXT-X-STREAM-INF").count(),
+        4,
+        "240p, 360p, 480p, 720p once each: {master}"
+    );
+}

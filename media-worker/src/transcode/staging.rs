@@ -69,9 +69,14 @@ pub(crate) fn check_target(target: &Path, replace: bool) -> std::io::Result<()> 
 
 impl Staging {
     /// Creates `.<name>.partial-<unique>` beside `target` (creating the parent if needed).
+    ///
+    /// Leftovers of an earlier attempt at the same target (a worker killed mid-transcode,
+    /// whose job another worker has taken over under the lease) are removed first, so a
+    /// crash never leaves orphaned files behind.
     pub(crate) fn create(target: &Path) -> std::io::Result<Self> {
         let (parent, name) = parent_and_name(target)?;
         std::fs::create_dir_all(&parent)?;
+        remove_leftovers(&parent, &name)?;
         let dir = parent.join(format!(".{name}.partial-{}", unique_suffix()));
         std::fs::create_dir(&dir)?;
         Ok(Self {
@@ -123,6 +128,22 @@ impl Staging {
     }
 }
 
+/// Removes `.<name>.partial-*` and `.<name>.old-*` directories beside the target.
+fn remove_leftovers(parent: &Path, name: &str) -> std::io::Result<()> {
+    let partial = format!(".{name}.partial-");
+    let old = format!(".{name}.old-");
+    for entry in std::fs::read_dir(parent)?.flatten() {
+        let file_name = entry.file_name();
+        let Some(n) = file_name.to_str() else {
+            continue;
+        };
+        if n.starts_with(&partial) || n.starts_with(&old) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    Ok(())
+}
+
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.published {
@@ -139,6 +160,25 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("lms-staging-{tag}-{}", unique_suffix()));
         std::fs::create_dir_all(&dir).unwrap_or_default();
         dir
+    }
+
+    #[test]
+    fn leftovers_of_a_killed_attempt_are_cleared() {
+        let root = scratch("leftovers");
+        let target = root.join("hls");
+        let orphan = root.join(".hls.partial-4242-0-abc");
+        std::fs::create_dir_all(orphan.join("720p")).expect("orphan");
+        std::fs::write(orphan.join("720p/seg_000.m4s"), b"x").expect("write");
+        let staging = Staging::create(&target).expect("create");
+        assert!(!orphan.exists(), "the dead worker's partial output is gone");
+        staging.publish().expect("publish");
+        let names: Vec<String> = std::fs::read_dir(&root)
+            .expect("list")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["hls".to_owned()]);
+        let _ = std::fs::remove_dir_all(&root);
     }
 
     #[test]
