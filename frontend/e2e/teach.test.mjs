@@ -39,6 +39,8 @@ test('a trainer builds and publishes a course; a visitor finds it and enrols', {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lms-e2e-video-'));
   t.after(() => fs.rmSync(work, { recursive: true, force: true }));
   const video = path.join(work, 'bai-giang.mp4');
+  const cover = path.join(work, 'anh-bia.png');
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=0x1f6feb:s=640x360', '-frames:v', '1', cover]);
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
     '-f', 'lavfi', '-i', 'testsrc2=s=640x360:r=25:d=8', '-f', 'lavfi', '-i', 'sine=frequency=330:sample_rate=48000:d=8',
     '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', video]);
@@ -72,6 +74,14 @@ test('a trainer builds and publishes a course; a visitor finds it and enrols', {
     await page.getByRole('button', { name: vi['teach-create-course-submit'], exact: true }).click();
     await page.waitForURL((url) => /^\/teach\/courses\/\d+$/.test(url.pathname));
     const courseUrl = new URL(page.url()).pathname;
+
+    // A cover picture, uploaded the same resumable way.
+    await page.locator('#cover-file').setInputFiles(cover);
+    await page.locator('#cover').getByRole('button', { name: vi['file-upload-button'], exact: true }).click();
+    await page.waitForFunction(() => {
+      const img = document.querySelector('#cover img.course-cover');
+      return img && img.complete && img.naturalWidth === 640;
+    }, null, { timeout: 20_000 });
 
     // A module.
     await page.locator('#new_module_title').fill('Tiếp cận thông tin');
@@ -113,6 +123,9 @@ test('a trainer builds and publishes a course; a visitor finds it and enrols', {
     await page.goto(`${BASE}/courses`);
     await page.getByLabel(vi['catalogue-search-label'], { exact: true }).fill(`quyen cua nguoi khuyet tat ${suffix}`);
     await page.getByRole('button', { name: vi['catalogue-search-submit'], exact: true }).click();
+    const card = page.locator('.card', { hasText: title });
+    await card.locator('img.card-cover').waitFor();
+    assert.ok(await card.locator('img.card-cover').evaluate((img) => img.complete && img.naturalWidth > 0), 'the cover shows in the catalogue');
     await page.locator('.card-title a', { hasText: title }).click();
     await expectHeading(page, title);
     assert.ok(!(await page.content()).includes('CEDAW'), 'quiz options stay hidden');

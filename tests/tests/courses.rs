@@ -678,3 +678,104 @@ async fn trainer_pages_are_for_trainers_only() {
         .await
         .expect(StatusCode::NOT_FOUND);
 }
+
+/// Logs a browser-like client in through the login form; returns it with its CSRF token.
+async fn browser_login(base: &str, s: &Session) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let res = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", s.email.as_str()),
+            ("password", lms_tests::PASSWORD),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    (client, token)
+}
+
+#[tokio::test]
+async fn the_quiz_editor_saves_gift_with_a_pool_size_and_reports_bad_lines() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let c = course(&app, &t, "Ngân hàng câu hỏi").await;
+    let m = module(&app, &t, c, "Học phần").await;
+    let base = app.serve().await;
+    let (client, csrf) = browser_login(&base, &t).await;
+
+    let post = |gift: &str, draw: &str| {
+        client
+            .post(format!("{base}/teach/modules/{m}/quiz"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("gift", gift),
+                ("gift_en", ""),
+                ("draw", draw),
+            ])
+            .send()
+    };
+    let saved = post(GIFT, "1").await.unwrap();
+    assert_eq!(
+        saved.status(),
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        saved.text().await
+    );
+    let module_json = app
+        .get(&format!("/api/v1/modules/{m}"))
+        .bearer(&t.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(module_json["quiz"]["draw"], 1);
+    assert_eq!(
+        module_json["quiz"]["questions"].as_array().unwrap().len(),
+        2
+    );
+
+    // Drawing more questions than the pool has is refused, and nothing changes.
+    let refused = post(GIFT, "5").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A broken question is reported with its line; the valid ones are kept.
+    let partial = post("::ok:: Đúng? {T}\n\n::bad:: Hỏng {=a ~b\n", "")
+        .await
+        .unwrap();
+    assert_eq!(partial.status(), StatusCode::OK);
+    let html = partial.text().await.unwrap();
+    assert!(html.contains('3'), "the page names the bad line");
+    let module_json = app
+        .get(&format!("/api/v1/modules/{m}"))
+        .bearer(&t.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(
+        module_json["quiz"]["questions"].as_array().unwrap().len(),
+        1
+    );
+    assert!(module_json["quiz"]["draw"].is_null());
+}

@@ -149,7 +149,7 @@ async fn the_protocol_answers_are_right() {
         .await;
     assert_eq!(res.status, StatusCode::PRECONDITION_FAILED);
     assert_eq!(res.headers["tus-version"], "1.0.0");
-    // Over the size limit: 413; not a video: 422; no length: 400.
+    // Over the size limit: 413; not a video, PDF or picture: 422; no length: 400.
     let res = app
         .post("/api/v1/uploads")
         .bearer(&t.access_token)
@@ -163,7 +163,7 @@ async fn the_protocol_answers_are_right() {
         .bearer(&t.access_token)
         .header("tus-resumable", "1.0.0")
         .header("upload-length", "10")
-        .header("upload-metadata", &meta("slides.pdf", "application/pdf"))
+        .header("upload-metadata", &meta("archive.zip", "application/zip"))
         .send()
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -360,4 +360,184 @@ async fn a_trainer_can_cancel_processing_and_the_worker_loses_the_job() {
         .send()
         .await
         .expect(StatusCode::CONFLICT);
+}
+
+async fn upload_file(
+    app: &TestApp,
+    s: &Session,
+    filename: &str,
+    filetype: &str,
+    bytes: &[u8],
+) -> lms_tests::TestResponse {
+    let res = app
+        .post("/api/v1/uploads")
+        .bearer(&s.access_token)
+        .header("tus-resumable", "1.0.0")
+        .header("upload-length", &bytes.len().to_string())
+        .header("upload-metadata", &meta(filename, filetype))
+        .send()
+        .await
+        .expect(StatusCode::CREATED);
+    let url = res.headers["location"].to_str().unwrap().to_owned();
+    patch(app, s, &url, 0, bytes).await
+}
+
+#[tokio::test]
+async fn pdf_slides_and_cover_pictures_are_checked_and_attached() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let c = app
+        .post("/api/v1/courses")
+        .bearer(&t.access_token)
+        .json(&serde_json::json!({"title": "Có ảnh bìa"}))
+        .send()
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let m = app
+        .post(&format!("/api/v1/courses/{c}/modules"))
+        .bearer(&t.access_token)
+        .json(&serde_json::json!({"title": "M"}))
+        .send()
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+
+    // A "PDF" that is not one is refused and leaves nothing.
+    let fake = upload_file(
+        &app,
+        &t,
+        "slides.pdf",
+        "application/pdf",
+        b"<html>not a pdf</html>",
+    )
+    .await
+    .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fake.error_code(), "validation");
+    assert_eq!(app.count("assets").await, 0);
+
+    let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    upload_file(&app, &t, "slides.pdf", "application/pdf", pdf)
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    let pdf_asset = lms_domain::media::find(&app.db, 1).await.unwrap();
+    assert_eq!(
+        (
+            pdf_asset.kind.as_str(),
+            pdf_asset.status.as_str(),
+            pdf_asset.job_id
+        ),
+        ("pdf", "ready", None),
+        "no transcode job for a PDF"
+    );
+    let module = app
+        .put(&format!("/api/v1/modules/{m}/slides"))
+        .bearer(&t.access_token)
+        .json(&serde_json::json!({"asset_id": pdf_asset.id}))
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(module["slides_kind"], "pdf");
+    // A PDF is not a cover, and a cover is not a video.
+    app.put(&format!("/api/v1/courses/{c}/cover"))
+        .bearer(&t.access_token)
+        .json(&serde_json::json!({"asset_id": pdf_asset.id}))
+        .send()
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    upload_file(&app, &t, "cover.png", "image/png", png)
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    let cover = app
+        .put(&format!("/api/v1/courses/{c}/cover"))
+        .bearer(&t.access_token)
+        .json(&serde_json::json!({"asset_id": 2}))
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(cover["cover_asset_id"], 2);
+    app.put(&format!("/api/v1/modules/{m}/video"))
+        .bearer(&t.access_token)
+        .json(&serde_json::json!({"asset_id": 2}))
+        .send()
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    // Another trainer cannot attach these files.
+    let other = app.user_with(&[Role::Trainer]).await;
+    let oc = app
+        .post("/api/v1/courses")
+        .bearer(&other.access_token)
+        .json(&serde_json::json!({"title": "Khác"}))
+        .send()
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    app.put(&format!("/api/v1/courses/{oc}/cover"))
+        .bearer(&other.access_token)
+        .json(&serde_json::json!({"asset_id": 2}))
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+
+    // Published, the catalogue carries a signed cover URL that serves the picture.
+    let v = {
+        let a = lms_domain::media::create_video(
+            &app.db,
+            lms_domain::media::NewVideo {
+                owner_id: Some(t.user_id),
+                original_filename: "v.mp4".into(),
+                content_type: "video/mp4".into(),
+                storage_key: lms_domain::media::new_video_key("mp4"),
+                size_bytes: 1,
+                sha256: None,
+            },
+        )
+        .await
+        .unwrap();
+        lms_domain::media::mark_ready(
+            &app.db,
+            a.id,
+            lms_domain::media::Processed {
+                duration_s: 200.0,
+                width: 640,
+                height: 360,
+                facts: serde_json::json!({}),
+                renditions: serde_json::json!({}),
+            },
+        )
+        .await
+        .unwrap();
+        a.id
+    };
+    app.put(&format!("/api/v1/modules/{m}/video"))
+        .bearer(&t.access_token)
+        .json(&serde_json::json!({"asset_id": v}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    app.post(&format!("/api/v1/courses/{c}/publish"))
+        .bearer(&t.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    let list = app
+        .get("/api/v1/courses")
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    let url = list["items"][0]["cover_url"]
+        .as_str()
+        .expect("cover url")
+        .to_owned();
+    let picture = app.get(&url).send().await.expect(StatusCode::OK);
+    assert_eq!(picture.headers["content-type"], "image/png");
+    assert_eq!(picture.body.as_ref(), png);
 }

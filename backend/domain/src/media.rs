@@ -46,6 +46,107 @@ pub struct NewVideo {
     pub sha256: Option<String>,
 }
 
+/// What an uploaded file is, judged by its declared type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssetKind {
+    Video,
+    /// Lecture slides as a PDF.
+    Pdf,
+    /// A course cover picture.
+    Image,
+}
+
+impl AssetKind {
+    /// The kind for a declared content type, or None when it is not accepted.
+    pub fn for_type(filetype: &str) -> Option<AssetKind> {
+        match filetype {
+            "" | "application/octet-stream" => Some(AssetKind::Video),
+            t if t.starts_with("video/") => Some(AssetKind::Video),
+            "application/pdf" => Some(AssetKind::Pdf),
+            "image/png" | "image/jpeg" | "image/webp" => Some(AssetKind::Image),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssetKind::Video => "video",
+            AssetKind::Pdf => "pdf",
+            AssetKind::Image => "image",
+        }
+    }
+
+    /// Checks that the first bytes of a file are what its type claims (videos are checked
+    /// thoroughly by the media worker instead).
+    pub fn content_matches(self, filetype: &str, head: &[u8]) -> bool {
+        match self {
+            AssetKind::Video => true,
+            AssetKind::Pdf => head.starts_with(b"%PDF-"),
+            AssetKind::Image => match filetype {
+                "image/png" => head.starts_with(b"\x89PNG\r\n\x1a\n"),
+                "image/jpeg" => head.starts_with(&[0xff, 0xd8, 0xff]),
+                "image/webp" => {
+                    head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP"
+                }
+                _ => false,
+            },
+        }
+    }
+}
+
+/// A fresh storage key for a PDF or picture: `files/<uuid>/file.<ext>`.
+pub fn new_file_key(extension: &str) -> String {
+    let ext: String = extension
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(8)
+        .collect::<String>()
+        .to_lowercase();
+    format!(
+        "files/{}/file.{}",
+        uuid::Uuid::new_v4(),
+        if ext.is_empty() { "bin" } else { &ext }
+    )
+}
+
+/// Records a PDF or picture already in storage: ready at once (nothing to process).
+pub async fn create_file(
+    db: &impl ConnectionTrait,
+    kind: AssetKind,
+    v: NewVideo,
+) -> DomainResult<asset::Model> {
+    let now = Utc::now();
+    Ok(asset::ActiveModel {
+        owner_id: Set(v.owner_id),
+        kind: Set(kind.as_str().into()),
+        status: Set(status::READY.into()),
+        original_filename: Set(v.original_filename),
+        content_type: Set(v.content_type),
+        storage_key: Set(v.storage_key),
+        size_bytes: Set(v.size_bytes),
+        sha256: Set(v.sha256),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// A signed URL for a ready PDF or picture (its folder is the signed prefix).
+pub fn file_url(secret: &[u8], a: &asset::Model, ttl_s: i64) -> Option<String> {
+    if a.status != status::READY || a.kind == "video" {
+        return None;
+    }
+    let (dir, file) = a.storage_key.rsplit_once('/')?;
+    Some(crate::delivery::url(
+        secret,
+        dir,
+        file,
+        Utc::now().timestamp() + ttl_s,
+    ))
+}
+
 /// A fresh storage key for a new video: `videos/<uuid>/source.<ext>`.
 pub fn new_video_key(extension: &str) -> String {
     let ext: String = extension

@@ -32,11 +32,6 @@ impl Default for UploadLimits {
     }
 }
 
-/// File types accepted for videos (the media worker checks the content itself).
-fn acceptable_type(filetype: &str) -> bool {
-    filetype.is_empty() || filetype.starts_with("video/") || filetype == "application/octet-stream"
-}
-
 fn clean_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
@@ -96,11 +91,11 @@ pub async fn create(
             limits.max_size / (1024 * 1024)
         )));
     }
-    if !acceptable_type(filetype) {
+    if media::AssetKind::for_type(filetype).is_none() {
         return Err(DomainError::validation(
             "filetype",
             "not_video",
-            format!("{filetype} is not a video type"),
+            format!("{filetype} is not accepted: upload a video, a PDF or a PNG/JPEG/WebP picture"),
         ));
     }
     if bytes_used(db, owner_id).await? + length > limits.quota_per_user {
@@ -159,33 +154,45 @@ pub async fn advance(
     Ok(res.rows_affected == 1)
 }
 
-/// Turns a complete upload (its bytes moved to `storage_key`) into a video asset and its
-/// transcode job, in one transaction with marking the upload complete.
+/// Turns a complete upload (its bytes moved to `storage_key`) into an asset — a video with
+/// its transcode job, or a ready PDF or picture — in one transaction with marking the upload
+/// complete. `head` is the file's first bytes: a PDF or picture whose content is not what its
+/// type claims is refused (the caller removes the file).
 pub async fn complete<C>(
     db: &C,
     u: &upload::Model,
     storage_key: String,
+    head: &[u8],
 ) -> DomainResult<crate::entities::asset::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let kind = media::AssetKind::for_type(&u.filetype).unwrap_or(media::AssetKind::Video);
+    if !kind.content_matches(&u.filetype, head) {
+        upload::Entity::delete_by_id(u.id.clone()).exec(db).await?;
+        return Err(DomainError::validation(
+            "file",
+            "content",
+            format!("the file is not a {} file", u.filetype),
+        ));
+    }
     let txn = db.begin().await?;
-    let asset = media::create_video(
-        &txn,
-        NewVideo {
-            owner_id: Some(u.owner_id),
-            original_filename: u.filename.clone(),
-            content_type: if u.filetype.is_empty() {
-                "application/octet-stream".into()
-            } else {
-                u.filetype.clone()
-            },
-            storage_key,
-            size_bytes: u.length,
-            sha256: None,
+    let file = NewVideo {
+        owner_id: Some(u.owner_id),
+        original_filename: u.filename.clone(),
+        content_type: if u.filetype.is_empty() {
+            "application/octet-stream".into()
+        } else {
+            u.filetype.clone()
         },
-    )
-    .await?;
+        storage_key,
+        size_bytes: u.length,
+        sha256: None,
+    };
+    let asset = match kind {
+        media::AssetKind::Video => media::create_video(&txn, file).await?,
+        other => media::create_file(&txn, other, file).await?,
+    };
     let now = Utc::now();
     let mut a: upload::ActiveModel = u.clone().into();
     a.offset = Set(u.length);

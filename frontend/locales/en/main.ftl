@@ -410,3 +410,19 @@ module-video-upload-failed = The video could not be uploaded. Check the connecti
 module-video-resumed = Resuming the previous upload.
 module-video-needs-js = Uploading a video needs JavaScript.
 module-video-cancel = Cancel processing
+
+## Covers and PDF slides
+file-upload-failed = The file could not be uploaded. Check the file and the connection, then try again.
+file-upload-button = Upload
+file-upload-progress = Upload progress
+teach-cover-heading = Cover picture
+teach-cover-none = The course has no cover picture yet.
+teach-cover-file-label = Choose a cover picture
+teach-cover-file-hint = PNG, JPEG or WebP; 16:9 looks best.
+module-pdf-heading = Lecture slides (PDF)
+module-pdf-none = No PDF yet; learners see the Markdown slides if there are any.
+module-pdf-open = Open the current PDF
+module-pdf-file-label = Choose a PDF file
+module-pdf-file-hint = The PDF is shown beside the video instead of the Markdown slides.
+field-quiz-draw = Questions per attempt
+field-quiz-draw-hint = Leave empty to use every question. With a number, each attempt draws that many questions at random from the pool.

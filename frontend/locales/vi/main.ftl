@@ -389,3 +389,19 @@ module-video-upload-failed = Không tải được video lên. Hãy kiểm tra k
 module-video-resumed = Tiếp tục lần tải lên trước đó.
 module-video-needs-js = Cần bật JavaScript để tải video lên.
 module-video-cancel = Hủy xử lý
+
+## Covers and PDF slides
+file-upload-failed = Không tải tệp lên được. Hãy kiểm tra tệp và kết nối rồi thử lại.
+file-upload-button = Tải lên
+file-upload-progress = Tiến độ tải lên
+teach-cover-heading = Ảnh bìa
+teach-cover-none = Khóa học chưa có ảnh bìa.
+teach-cover-file-label = Chọn ảnh bìa
+teach-cover-file-hint = PNG, JPEG hoặc WebP, tỷ lệ 16:9 hiển thị đẹp nhất.
+module-pdf-heading = Slide bài giảng (PDF)
+module-pdf-none = Chưa có tệp PDF; học viên sẽ thấy slide Markdown nếu có.
+module-pdf-open = Mở tệp PDF hiện tại
+module-pdf-file-label = Chọn tệp PDF
+module-pdf-file-hint = Tệp PDF sẽ được hiển thị bên cạnh video, thay cho slide Markdown.
+field-quiz-draw = Số câu hỏi mỗi lần làm bài
+field-quiz-draw-hint = Để trống để dùng mọi câu hỏi. Nếu nhập một số, mỗi lần làm bài sẽ rút ngẫu nhiên chừng ấy câu từ ngân hàng câu hỏi.

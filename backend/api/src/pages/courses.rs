@@ -76,9 +76,16 @@ pub async fn catalogue(
     let pages = total.div_ceil(PER_PAGE).max(1);
     let selected_lang = p.language.clone().unwrap_or_default();
     let selected_topic = p.topic.clone().unwrap_or_default();
+    let mut cards = Vec::with_capacity(items.len());
+    for item in &items {
+        let mut card = json!(item);
+        card["cover_url"] =
+            json!(crate::routes::media::file_url(&state, item.cover_asset_id).await);
+        cards.push(card);
+    }
     let mut extra = json!({
         "query": { "q": p.q, "language": p.language, "topic": p.topic },
-        "items": items,
+        "items": cards,
         "total": total,
         "page": current,
         "pages": pages,
@@ -130,13 +137,21 @@ pub struct NoticeParams {
     notice: Option<String>,
 }
 
-fn render_course(state: &AppState, page: &Page, cp: &CoursePage, notice: Option<&str>) -> Response {
+async fn render_course(
+    state: &AppState,
+    page: &Page,
+    cp: &CoursePage,
+    notice: Option<&str>,
+) -> Response {
     let user = page.user.as_ref();
     let enrolled = cp.enrolment.is_some();
     let verified = user.is_some_and(|u| u.user.email_verified_at.is_some());
     let public = cp.course.visibility == lms_domain::courses::visibility::PUBLIC;
+    let mut course = course_context(&cp.content, page.lang);
+    course["cover_url"] =
+        json!(crate::routes::media::file_url(state, cp.content.cover_asset_id).await);
     let mut extra = json!({
-        "course": course_context(&cp.content, page.lang),
+        "course": course,
         "enrolled": enrolled,
         "can_enrol": !enrolled && public && verified,
         "needs_login": user.is_none(),
@@ -167,7 +182,7 @@ pub async fn course(
         grants: &s.grants,
     });
     match catalogue::course_page(&state.db, viewer, &slug).await {
-        Ok(cp) => render_course(&state, &page, &cp, q.notice.as_deref()),
+        Ok(cp) => render_course(&state, &page, &cp, q.notice.as_deref()).await,
         Err(DomainError::NotFound(_)) => {
             page.error(&state, StatusCode::NOT_FOUND, "error-not-found")
         }

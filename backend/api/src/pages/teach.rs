@@ -313,6 +313,8 @@ async fn course_editor(
     course["id"] = json!(d.course.id);
     course["status"] = json!(d.course.status);
     course["has_unpublished_changes"] = json!(d.course.has_unpublished_changes);
+    course["cover_url"] =
+        json!(crate::routes::media::file_url(state, d.course.cover_asset_id).await);
     if d.course.status == lms_domain::courses::status::PUBLISHED {
         course["public_url"] = json!(format!("/courses/{}", d.course.slug));
     }
@@ -470,10 +472,21 @@ pub async fn preview(
     Path(id): Path<i64>,
 ) -> Response {
     match publishing::preview(&state.db, me.user.id, &me.grants, id).await {
-        Ok(content) => page.render(&state, StatusCode::OK, "pages/course", "page-title-course", json!({
-            "course": course_context(&content, page.lang),
-            "preview": true, "enrolled": false, "can_enrol": false, "needs_login": false, "needs_verification": false,
-        })),
+        Ok(content) => {
+            let mut course = course_context(&content, page.lang);
+            course["cover_url"] =
+                json!(crate::routes::media::file_url(&state, content.cover_asset_id).await);
+            page.render(
+                &state,
+                StatusCode::OK,
+                "pages/course",
+                "page-title-course",
+                json!({
+                    "course": course,
+                    "preview": true, "enrolled": false, "can_enrol": false, "needs_login": false, "needs_verification": false,
+                }),
+            )
+        }
         Err(e) => fail(&state, &page, e),
     }
 }
@@ -654,6 +667,10 @@ async fn module_editor(
     if let Some(v) = video {
         module["video"] = v;
     }
+    if m.slides_kind == "pdf" {
+        module["slides_pdf_url"] =
+            json!(crate::routes::media::file_url(state, m.slides_asset_id).await);
+    }
     let questions: Vec<Value> = quiz
         .iter()
         .flat_map(|q| q.questions.iter())
@@ -666,6 +683,7 @@ async fn module_editor(
         "gift": quiz_view.gift.unwrap_or_else(|| quiz.as_ref().map(quiz::gift::export_gift).unwrap_or_default()),
         "gift_en": quiz_view.gift_en.unwrap_or_else(|| quiz_en.as_ref().map(quiz::gift::export_gift).unwrap_or_default()),
         "questions": questions,
+        "draw": quiz.as_ref().and_then(|q| q.draw),
         "problems": quiz_view.problems,
     });
     if quiz.is_some() {
@@ -759,6 +777,9 @@ pub struct QuizForm {
     gift: String,
     #[serde(default)]
     gift_en: String,
+    /// Questions drawn per attempt; empty: all.
+    #[serde(default)]
+    draw: String,
 }
 
 pub async fn save_quiz(
@@ -769,10 +790,31 @@ pub async fn save_quiz(
     Form(form): Form<QuizForm>,
 ) -> Response {
     let mut problems = Vec::new();
+    let draw = match form.draw.trim() {
+        "" => None,
+        n => match n.parse::<usize>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                return module_editor(
+                    &state,
+                    &page,
+                    &me,
+                    id,
+                    None,
+                    QuizView::default(),
+                    vec![format!("draw: {n:?} is not a positive whole number")],
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+        },
+    };
     let quiz = if form.gift.trim().is_empty() {
         None
     } else {
-        let r = quiz::gift::import_gift(&form.gift);
+        let mut r = quiz::gift::import_gift(&form.gift);
+        r.quiz.draw = draw;
         problems.extend(
             r.problems
                 .iter()

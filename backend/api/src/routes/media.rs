@@ -81,6 +81,9 @@ fn content_type(path: &str) -> &'static str {
         "mp4" => "video/mp4",
         "m4a" => "audio/mp4",
         "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "webp" => "image/webp",
+        "pdf" => "application/pdf",
         "vtt" => "text/vtt; charset=utf-8",
         _ => "application/octet-stream",
     }
@@ -138,4 +141,10 @@ pub async fn serve(
         }
         Err(e) => AppError::Internal(format!("serving {}: {e}", file.display())).into_response(),
     }
+}
+
+/// A signed URL (valid a day) for a ready PDF or picture, e.g. a course cover.
+pub async fn file_url(state: &AppState, asset_id: Option<i64>) -> Option<String> {
+    let a = media::find(&state.db, asset_id?).await.ok()?;
+    media::file_url(state.config.jwt_secret.0.as_bytes(), &a, 86_400)
 }

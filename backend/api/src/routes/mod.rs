@@ -53,6 +53,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(courses::modules::reorder))
         .routes(routes!(courses::modules::set_video))
+        .routes(routes!(courses::modules::set_slides))
+        .routes(routes!(courses::authoring::set_cover))
         .routes(routes!(courses::quiz::set))
         .routes(routes!(courses::quiz::export))
         .routes(routes!(courses::quiz::preview_import))

@@ -285,7 +285,13 @@ pub async fn patch(
         Err(e) => return tus_error(e.into()),
     }
     if new_offset == u.length {
-        let key = media::new_video_key(extension(&u.filename));
+        let key = match media::AssetKind::for_type(&u.filetype) {
+            Some(media::AssetKind::Pdf) => media::new_file_key("pdf"),
+            Some(media::AssetKind::Image) => {
+                media::new_file_key(u.filetype.trim_start_matches("image/"))
+            }
+            _ => media::new_video_key(extension(&u.filename)),
+        };
         let target = state.config.storage_dir.join(&key);
         let moved = async {
             tokio::fs::create_dir_all(target.parent().expect("key has a folder")).await?;
@@ -299,7 +305,9 @@ pub async fn patch(
         }
         let mut done = u.clone();
         done.offset = new_offset;
-        if let Err(e) = uploads::complete(&state.db, &done, key).await {
+        let head = read_head(&target).await;
+        if let Err(e) = uploads::complete(&state.db, &done, key, &head).await {
+            let _ = tokio::fs::remove_file(&target).await;
             return tus_error(e.into());
         }
     }
@@ -307,6 +315,18 @@ pub async fn patch(
         StatusCode::NO_CONTENT,
         &[(UPLOAD_OFFSET, new_offset.to_string())],
     )
+}
+
+/// The first bytes of a file (for checking its type).
+async fn read_head(path: &std::path::Path) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut head = vec![0u8; 16];
+    let n = match tokio::fs::File::open(path).await {
+        Ok(mut f) => f.read(&mut head).await.unwrap_or(0),
+        Err(_) => 0,
+    };
+    head.truncate(n);
+    head
 }
 
 fn extension(filename: &str) -> &str {

@@ -716,3 +716,77 @@ pub struct CourseListItem {
     pub visibility: String,
     pub has_unpublished_changes: bool,
 }
+
+/// An asset of `kind` the user may attach (theirs, or any for admins).
+async fn attachable(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    grants: &Grants,
+    asset_id: i64,
+    kind: &str,
+) -> DomainResult<()> {
+    let a = asset::Entity::find_by_id(asset_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("asset"))?;
+    if a.owner_id != Some(user_id) && !grants.is_admin() {
+        return Err(DomainError::NotFound("asset"));
+    }
+    if a.kind != kind || a.status != crate::media::status::READY {
+        return Err(DomainError::validation(
+            "asset_id",
+            "kind",
+            format!("this file is not a ready {kind}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Sets (or with None removes) a module's PDF slides. Markdown slides stay as a fallback.
+pub async fn set_slides_pdf(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    grants: &Grants,
+    module_id: i64,
+    asset_id: Option<i64>,
+) -> DomainResult<module::Model> {
+    let (c, m) = editable_module(db, user_id, grants, module_id).await?;
+    if let Some(id) = asset_id {
+        attachable(db, user_id, grants, id, "pdf").await?;
+    }
+    let has_markdown = m
+        .slides_markdown
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty());
+    let mut active: module::ActiveModel = m.into();
+    active.slides_asset_id = Set(asset_id);
+    active.slides_kind = Set(match (asset_id, has_markdown) {
+        (Some(_), _) => "pdf",
+        (None, true) => "markdown",
+        (None, false) => "none",
+    }
+    .into());
+    active.updated_at = Set(Utc::now());
+    let updated = active.update(db).await?;
+    touch(db, c.id).await?;
+    Ok(updated)
+}
+
+/// Sets (or with None removes) a course's cover picture.
+pub async fn set_cover(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    grants: &Grants,
+    course_id: i64,
+    asset_id: Option<i64>,
+) -> DomainResult<course::Model> {
+    let c = editable(db, user_id, grants, course_id).await?;
+    if let Some(id) = asset_id {
+        attachable(db, user_id, grants, id, "image").await?;
+    }
+    let mut active: course::ActiveModel = c.into();
+    active.cover_asset_id = Set(asset_id);
+    active.has_unpublished_changes = Set(true);
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?)
+}

@@ -42,6 +42,7 @@ pub struct CatalogueItem {
     pub estimated_minutes: i32,
     pub module_count: usize,
     pub visibility: String,
+    pub cover_asset_id: Option<i64>,
 }
 
 fn like_escape(s: &str) -> String {
@@ -121,6 +122,7 @@ pub async fn search(
             estimated_minutes: content.estimated_minutes,
             module_count: content.modules.len(),
             visibility: c.visibility.clone(),
+            cover_asset_id: content.cover_asset_id,
         });
     }
     let total = items.len() as u64;

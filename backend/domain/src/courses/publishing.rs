@@ -53,6 +53,9 @@ pub struct PublishedCourse {
     pub topics: Vec<String>,
     pub estimated_minutes: i32,
     pub visibility: String,
+    /// The cover picture (an image asset), if any.
+    #[serde(default)]
+    pub cover_asset_id: Option<i64>,
     pub modules: Vec<PublishedModule>,
 }
 
@@ -341,6 +344,7 @@ async fn snapshot(
         topics: from_json_value(&c.topics),
         estimated_minutes: c.estimated_minutes,
         visibility: c.visibility.clone(),
+        cover_asset_id: c.cover_asset_id,
         modules: published_modules,
     };
     Ok(content)

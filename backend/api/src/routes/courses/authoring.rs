@@ -240,3 +240,28 @@ pub async fn add_author(
     authoring::add_co_author(&state.db, me.user.id, &me.grants, id, p.user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CoverParams {
+    /// A PNG, JPEG or WebP picture of yours; null removes the cover.
+    pub asset_id: Option<i64>,
+}
+
+/// Set a course's cover picture.
+#[utoipa::path(put, path = "/api/v1/courses/{id}/cover", tag = "authoring",
+    params(("id" = i64, Path)), request_body = CoverParams,
+    responses((status = 200, body = CourseDraftResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn set_cover(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    JsonBody(p): JsonBody<CoverParams>,
+) -> AppResult<Json<CourseDraftResponse>> {
+    authoring::set_cover(&state.db, me.user.id, &me.grants, id, p.asset_id).await?;
+    Ok(Json(
+        authoring::draft(&state.db, me.user.id, &me.grants, id)
+            .await?
+            .into(),
+    ))
+}

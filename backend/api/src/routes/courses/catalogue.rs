@@ -34,6 +34,8 @@ pub struct CatalogueItem {
     pub estimated_minutes: i32,
     pub module_count: usize,
     pub visibility: String,
+    /// Signed URL of the cover picture, valid for a day.
+    pub cover_url: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -44,8 +46,9 @@ pub struct CataloguePage {
     pub per_page: u64,
 }
 
-fn item(i: catalogue::CatalogueItem) -> CatalogueItem {
+async fn item(state: &AppState, i: catalogue::CatalogueItem) -> CatalogueItem {
     CatalogueItem {
+        cover_url: crate::routes::media::file_url(state, i.cover_asset_id).await,
         id: i.id,
         slug: i.slug,
         title: i.title,
@@ -87,8 +90,12 @@ pub async fn list(
         lang,
     )
     .await?;
+    let mut out = Vec::with_capacity(items.len());
+    for i in items {
+        out.push(item(&state, i).await);
+    }
     Ok(Json(CataloguePage {
-        items: items.into_iter().map(item).collect(),
+        items: out,
         total,
         page,
         per_page,

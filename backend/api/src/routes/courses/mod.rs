@@ -30,6 +30,7 @@ pub struct CourseDraftResponse {
     pub topics: Vec<String>,
     pub estimated_minutes: i32,
     pub has_unpublished_changes: bool,
+    pub cover_asset_id: Option<i64>,
     pub published_at: Option<chrono::DateTime<chrono::Utc>>,
     pub modules: Vec<ModuleResponse>,
 }
@@ -45,6 +46,9 @@ pub struct ModuleResponse {
     #[schema(value_type = Object)]
     pub translations: Translations<ModuleText>,
     pub video_asset_id: Option<i64>,
+    /// none, markdown or pdf
+    pub slides_kind: String,
+    pub slides_asset_id: Option<i64>,
     pub slides_markdown: Option<String>,
     #[schema(value_type = Object)]
     pub quiz: Option<serde_json::Value>,
@@ -66,6 +70,8 @@ impl From<module::Model> for ModuleResponse {
             objectives: from_json_value(&m.objectives),
             translations: from_json_value(&m.translations),
             video_asset_id: m.video_asset_id,
+            slides_kind: m.slides_kind,
+            slides_asset_id: m.slides_asset_id,
             slides_markdown: m.slides_markdown,
             quiz: m.quiz,
             quiz_translations: m.quiz_translations,
@@ -90,6 +96,7 @@ pub fn draft_response(c: course::Model, modules: Vec<module::Model>) -> CourseDr
         topics: from_json_value(&c.topics),
         estimated_minutes: c.estimated_minutes,
         has_unpublished_changes: c.has_unpublished_changes,
+        cover_asset_id: c.cover_asset_id,
         published_at: c.published_at,
         modules: modules.into_iter().map(Into::into).collect(),
     }

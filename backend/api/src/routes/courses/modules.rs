@@ -178,3 +178,27 @@ pub async fn set_video(
             .into(),
     ))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SlidesParams {
+    /// A PDF asset of yours (uploaded through /api/v1/uploads); null removes the PDF.
+    pub asset_id: Option<i64>,
+}
+
+/// Set a module's PDF slides.
+#[utoipa::path(put, path = "/api/v1/modules/{id}/slides", tag = "authoring",
+    params(("id" = i64, Path)), request_body = SlidesParams,
+    responses((status = 200, body = ModuleResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn set_slides(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    JsonBody(p): JsonBody<SlidesParams>,
+) -> AppResult<Json<ModuleResponse>> {
+    Ok(Json(
+        authoring::set_slides_pdf(&state.db, me.user.id, &me.grants, id, p.asset_id)
+            .await?
+            .into(),
+    ))
+}
