@@ -210,3 +210,63 @@ async fn learners_stream_only_what_they_are_enrolled_in() {
         .await
         .expect(StatusCode::OK);
 }
+
+#[tokio::test]
+async fn captions_are_checked_converted_and_offered_with_playback() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let id = ready_video(&app, &t).await;
+    let srt = "1\n00:00:01,000 --> 00:00:03,000\nQuyền con người\n\n2\n00:00:04,000 --> 00:00:06,000\nlà quyền vốn có\n";
+    let tracks = app
+        .post(&format!("/api/v1/assets/{id}/captions"))
+        .bearer(&t.access_token)
+        .json(&json!({"language": "vi", "label": "Tiếng Việt", "content": srt}))
+        .send()
+        .await
+        .expect(StatusCode::CREATED)
+        .json();
+    assert_eq!(tracks, json!([{"language": "vi", "label": "Tiếng Việt"}]));
+
+    let bad = app
+        .post(&format!("/api/v1/assets/{id}/captions"))
+        .bearer(&t.access_token)
+        .json(&json!({"language": "en", "content": "WEBVTT\n\n00:00:05.000 --> 00:00:02.000\nbackwards\n\nno timing here\n"}))
+        .send()
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY)
+        .json();
+    let lines: Vec<i64> = bad["details"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![3, 6]);
+
+    let other = app.user_with(&[Role::Trainer]).await;
+    app.post(&format!("/api/v1/assets/{id}/captions"))
+        .bearer(&other.access_token)
+        .json(&json!({"language": "en", "content": srt}))
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+
+    let p = app
+        .get(&format!("/api/v1/assets/{id}/playback"))
+        .bearer(&t.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(p["captions"].as_array().unwrap().len(), 1);
+    let vtt = app
+        .get(p["captions"][0]["url"].as_str().unwrap())
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(vtt.headers["content-type"], "text/vtt; charset=utf-8");
+    assert!(
+        vtt.text()
+            .starts_with("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nQuyền con người")
+    );
+}

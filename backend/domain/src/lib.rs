@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod captions;
 pub mod courses;
 pub mod db;
 pub mod delivery;

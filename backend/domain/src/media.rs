@@ -351,3 +351,45 @@ pub async fn cancel_processing(db: &impl ConnectionTrait, a: &asset::Model) -> D
     .await?;
     Ok(true)
 }
+
+/// A caption track of a video.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptionTrack {
+    pub language: String,
+    pub label: String,
+    /// File inside the delivery directory, e.g. `captions/vi.vtt`.
+    pub file: String,
+}
+
+/// The caption tracks of a video.
+pub fn captions_of(a: &asset::Model) -> Vec<CaptionTrack> {
+    a.renditions
+        .as_ref()
+        .and_then(|r| r.get("captions"))
+        .and_then(|c| serde_json::from_value(c.clone()).ok())
+        .unwrap_or_default()
+}
+
+/// Records (or replaces) the caption track of `language`.
+pub async fn set_caption(
+    db: &impl ConnectionTrait,
+    a: &asset::Model,
+    track: CaptionTrack,
+) -> DomainResult<Vec<CaptionTrack>> {
+    let mut tracks: Vec<CaptionTrack> = captions_of(a)
+        .into_iter()
+        .filter(|t| t.language != track.language)
+        .collect();
+    tracks.push(track);
+    tracks.sort_by(|x, y| x.language.cmp(&y.language));
+    let mut renditions = a.renditions.clone().unwrap_or_else(|| json!({}));
+    renditions["captions"] =
+        serde_json::to_value(&tracks).map_err(|e| DomainError::Internal(e.to_string()))?;
+    asset::Entity::update_many()
+        .col_expr(asset::Column::Renditions, Expr::value(renditions))
+        .col_expr(asset::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(asset::Column::Id.eq(a.id))
+        .exec(db)
+        .await?;
+    Ok(tracks)
+}

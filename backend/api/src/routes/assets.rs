@@ -90,3 +90,104 @@ pub async fn cancel(
     }
     show(State(state), CurrentUser(me), Path(id)).await
 }
+
+#[derive(Debug, serde::Deserialize, ToSchema)]
+pub struct CaptionParams {
+    /// Language code of the track, e.g. vi, en, km.
+    pub language: String,
+    /// Name shown in the player's menu (default: the code).
+    pub label: Option<String>,
+    /// The caption file, WebVTT or SRT (converted to WebVTT).
+    pub content: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaptionTrackResponse {
+    pub language: String,
+    pub label: String,
+}
+
+/// Add or replace a caption track of one of your ready videos. Every problem in the file is
+/// reported with its line (422, details.problems).
+#[utoipa::path(post, path = "/api/v1/assets/{id}/captions", tag = "media",
+    params(("id" = i64, Path)), request_body = CaptionParams,
+    responses((status = 201, body = Vec<CaptionTrackResponse>), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn add_caption(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    crate::extract::Json(p): crate::extract::Json<CaptionParams>,
+) -> AppResult<(axum::http::StatusCode, Json<Vec<CaptionTrackResponse>>)> {
+    use crate::error::AppError;
+    use axum::http::StatusCode;
+    let a = media::find(&state.db, id).await?;
+    if (a.owner_id != Some(me.user.id) && !me.grants.is_admin()) || a.kind != "video" {
+        return Err(AppError::not_found("asset"));
+    }
+    let language = p.language.trim().to_lowercase();
+    if language.is_empty()
+        || language.len() > 8
+        || !language.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+    {
+        return Err(crate::error::validation(vec![lms_domain::FieldError::new(
+            "language",
+            "invalid",
+            "a language code such as vi or en",
+        )]));
+    }
+    let prefix = media::delivery_prefix(&a).ok_or_else(|| {
+        AppError::client(
+            StatusCode::CONFLICT,
+            "not_ready",
+            "add captions once the video is ready",
+        )
+    })?;
+    let vtt = lms_domain::captions::to_webvtt(&p.content, a.duration_s).map_err(|problems| {
+        AppError::Client {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "validation",
+            message: problems
+                .iter()
+                .map(|p| format!("line {}: {}", p.line, p.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            details: Some(serde_json::json!({ "problems": problems })),
+        }
+    })?;
+    let file = format!("captions/{language}.vtt");
+    let path = state.config.storage_dir.join(&prefix).join(&file);
+    let written = async {
+        tokio::fs::create_dir_all(path.parent().expect("captions folder")).await?;
+        tokio::fs::write(&path, vtt).await
+    }
+    .await;
+    written.map_err(|e| AppError::Internal(format!("writing {}: {e}", path.display())))?;
+    let label = p
+        .label
+        .map(|l| l.trim().chars().take(60).collect::<String>())
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| language.clone());
+    let tracks = media::set_caption(
+        &state.db,
+        &a,
+        media::CaptionTrack {
+            language,
+            label,
+            file,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            tracks
+                .into_iter()
+                .map(|t| CaptionTrackResponse {
+                    language: t.language,
+                    label: t.label,
+                })
+                .collect(),
+        ),
+    ))
+}

@@ -29,7 +29,16 @@ pub struct Playback {
     pub poster_url: String,
     /// WebVTT track of thumbnail sprites, for scrubbing previews.
     pub thumbnails_url: String,
+    /// Caption tracks (WebVTT), one per language.
+    pub captions: Vec<CaptionUrl>,
     pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaptionUrl {
+    pub language: String,
+    pub label: String,
+    pub url: String,
 }
 
 /// Signed playback URLs for a ready video: its owner, admins, and learners enrolled in a
@@ -70,6 +79,14 @@ pub async fn playback(
         mp4_url: url(file("/fallback_mp4", "video.mp4")),
         poster_url: url(file("/images/poster", "poster.jpg")),
         thumbnails_url: url(file("/images/thumbnails_vtt", "thumbnails.vtt")),
+        captions: media::captions_of(&a)
+            .into_iter()
+            .map(|t| CaptionUrl {
+                url: url(t.file.clone()),
+                language: t.language,
+                label: t.label,
+            })
+            .collect(),
         expires_at: chrono::DateTime::from_timestamp(expires, 0).unwrap_or_default(),
     }))
 }

@@ -62,6 +62,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(courses::enrolment::mine))
         .routes(routes!(assets::show))
         .routes(routes!(assets::cancel))
+        .routes(routes!(assets::add_caption))
         .routes(routes!(media::playback))
         .routes(routes!(uploads::show))
 }
