@@ -270,3 +270,85 @@ async fn captions_are_checked_converted_and_offered_with_playback() {
             .starts_with("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nQuyền con người")
     );
 }
+
+#[tokio::test]
+async fn processing_progress_streams_as_server_sent_events() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let a = media::create_video(
+        &app.db,
+        NewVideo {
+            owner_id: Some(t.user_id),
+            original_filename: "a.mp4".into(),
+            content_type: "video/mp4".into(),
+            storage_key: media::new_video_key("mp4"),
+            size_bytes: 1,
+            sha256: None,
+        },
+    )
+    .await
+    .unwrap();
+    let base = app.serve().await;
+    let other = app.user_with(&[Role::Trainer]).await;
+    let denied = reqwest::Client::new()
+        .get(format!("{base}/api/v1/assets/{}/events", a.id))
+        .bearer_auth(&other.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), StatusCode::NOT_FOUND);
+
+    let mut res = reqwest::Client::new()
+        .get(format!("{base}/api/v1/assets/{}/events", a.id))
+        .bearer_auth(&t.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    let mut seen = String::new();
+    let first = res.chunk().await.unwrap().unwrap();
+    seen.push_str(&String::from_utf8_lossy(&first));
+    assert!(
+        seen.contains("event: asset") && seen.contains("\"status\":\"uploaded\""),
+        "{seen}"
+    );
+
+    // The worker reports progress, then finishes: both arrive, and the stream ends.
+    lms_domain::jobs::claim(
+        &app.db,
+        &["media.transcode"],
+        "w",
+        chrono::Duration::seconds(60),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    lms_domain::jobs::report_progress(&app.db, a.job_id.unwrap(), "w", 0.5)
+        .await
+        .unwrap();
+    media::mark_ready(
+        &app.db,
+        a.id,
+        Processed {
+            duration_s: 200.0,
+            width: 640,
+            height: 360,
+            facts: json!({}),
+            renditions: json!({}),
+        },
+    )
+    .await
+    .unwrap();
+    let rest = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Some(chunk) = res.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    assert!(
+        rest.is_ok(),
+        "the stream ends once the video is ready: {seen}"
+    );
+    assert!(seen.contains("\"status\":\"ready\""), "{seen}");
+}

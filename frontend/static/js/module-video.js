@@ -35,8 +35,39 @@ if (root && tus && tus.isSupported) {
     return data;
   }
 
-  // Follows the media worker until the asset is ready (then reloads) or failed.
-  async function follow(assetId) {
+  // Shows one state of the asset; true once it is final (ready: reload; failed: reason).
+  function render(asset) {
+    transcodeBar.value = Math.round(asset.progress * 100);
+    transcodePercent.textContent = percent(asset.progress);
+    if (asset.status === 'ready') {
+      show(statusBox, root.dataset.msgReady);
+      window.location.reload();
+      return true;
+    }
+    if (asset.status === 'failed') {
+      show(errorBox, asset.error || root.dataset.msgFailed);
+      return true;
+    }
+    return false;
+  }
+
+  // Asks every 1.5 s (when Server-Sent Events are unavailable or broke).
+  async function poll(assetId) {
+    for (;;) {
+      let asset;
+      try {
+        asset = await api('GET', `/api/v1/assets/${assetId}`);
+      } catch (err) {
+        show(errorBox, err.message);
+        return;
+      }
+      if (render(asset)) return;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    }
+  }
+
+  // Follows the media worker live until the asset is ready (then reloads) or failed.
+  function follow(assetId) {
     transcodeBox.hidden = false;
     const cancel = document.getElementById('transcode-cancel');
     cancel.onclick = async () => {
@@ -47,27 +78,22 @@ if (root && tus && tus.isSupported) {
         show(errorBox, err.message);
       }
     };
-    for (;;) {
-      let asset;
-      try {
-        asset = await api('GET', `/api/v1/assets/${assetId}`);
-      } catch (err) {
-        show(errorBox, err.message);
-        return;
-      }
-      transcodeBar.value = Math.round(asset.progress * 100);
-      transcodePercent.textContent = percent(asset.progress);
-      if (asset.status === 'ready') {
-        show(statusBox, root.dataset.msgReady);
-        window.location.reload();
-        return;
-      }
-      if (asset.status === 'failed') {
-        show(errorBox, asset.error || root.dataset.msgFailed);
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+    if (!window.EventSource) {
+      poll(assetId);
+      return;
     }
+    const events = new EventSource(`/api/v1/assets/${assetId}/events`);
+    let finished = false;
+    events.addEventListener('asset', (e) => {
+      if (render(JSON.parse(e.data))) {
+        finished = true;
+        events.close();
+      }
+    });
+    events.onerror = () => {
+      events.close();
+      if (!finished) poll(assetId);
+    };
   }
 
   input.addEventListener('change', () => { start.disabled = !input.files.length; });

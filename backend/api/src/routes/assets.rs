@@ -191,3 +191,60 @@ pub async fn add_caption(
         ),
     ))
 }
+
+/// Live processing progress as Server-Sent Events: an `asset` event with the same body as
+/// GET /api/v1/assets/{id} whenever it changes, until the video is ready or failed.
+#[utoipa::path(get, path = "/api/v1/assets/{id}/events", tag = "media",
+    params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/event-stream"), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn events(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<
+    axum::response::sse::Sse<
+        impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+    >,
+> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    // Answers 404 before the stream starts for someone else's asset.
+    let first = show(State(state.clone()), CurrentUser(me.clone()), Path(id))
+        .await?
+        .0;
+    let stream = futures_util::stream::unfold(
+        (Some(first), None::<String>, false),
+        move |(next, last, done)| {
+            let state = state.clone();
+            let me = me.clone();
+            async move {
+                if done {
+                    return None;
+                }
+                let mut current = next;
+                loop {
+                    let asset = match current.take() {
+                        Some(a) => a,
+                        None => {
+                            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                            match show(State(state.clone()), CurrentUser(me.clone()), Path(id))
+                                .await
+                            {
+                                Ok(Json(a)) => a,
+                                Err(_) => return None,
+                            }
+                        }
+                    };
+                    let body = serde_json::to_string(&asset).unwrap_or_default();
+                    let finished = asset.status == media::status::READY
+                        || asset.status == media::status::FAILED;
+                    if last.as_deref() != Some(body.as_str()) || finished {
+                        let event = Event::default().event("asset").data(body.clone());
+                        return Some((Ok(event), (None, Some(body), finished)));
+                    }
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}

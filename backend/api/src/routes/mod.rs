@@ -63,6 +63,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(assets::show))
         .routes(routes!(assets::cancel))
         .routes(routes!(assets::add_caption))
+        .routes(routes!(assets::events))
         .routes(routes!(media::playback))
         .routes(routes!(uploads::show))
 }
