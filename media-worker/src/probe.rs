@@ -529,7 +529,7 @@ pub fn init_ffmpeg() {
 }
 
 /// Names of the default decoders for the allowed codecs, for FFmpeg's `codec_whitelist`.
-fn decoder_whitelist() -> String {
+pub(crate) fn decoder_whitelist() -> String {
     let mut names: Vec<String> = ALLOWED_VIDEO_CODECS
         .iter()
         .chain(ALLOWED_AUDIO_CODECS)
@@ -539,6 +539,19 @@ fn decoder_whitelist() -> String {
     names.sort_unstable();
     names.dedup();
     names.join(",")
+}
+
+/// The options every input is opened with, by the probe and the transcoder alike: the `file`
+/// protocol only, the container and decoder allow-lists, no external references.
+pub(crate) fn safe_open_options() -> ff::Dictionary<'static> {
+    let mut opts = ff::Dictionary::new();
+    opts.set("protocol_whitelist", "file");
+    opts.set("format_whitelist", &ALLOWED_DEMUXERS.join(","));
+    opts.set("codec_whitelist", &decoder_whitelist());
+    opts.set("max_streams", "64");
+    opts.set("enable_drefs", "0");
+    opts.set("use_absolute_path", "0");
+    opts
 }
 
 fn is_allowed_demuxer(name: &str) -> bool {
@@ -563,7 +576,8 @@ pub fn rotation_from_display_matrix(matrix: &[i32; 9]) -> Option<(u16, bool)> {
     Some((snapped, mirrored))
 }
 
-fn display_matrix(stream: &ff::format::stream::Stream<'_>) -> Option<[i32; 9]> {
+/// The stream's display matrix side data, if any.
+pub(crate) fn display_matrix(stream: &ff::format::stream::Stream<'_>) -> Option<[i32; 9]> {
     let side = stream
         .side_data()
         .find(|sd| sd.kind() == ff::codec::packet::side_data::Type::DisplayMatrix)?;
@@ -723,13 +737,7 @@ pub fn probe(
     };
 
     // 2. Open with the allow-lists.
-    let mut opts = ff::Dictionary::new();
-    opts.set("protocol_whitelist", "file");
-    opts.set("format_whitelist", &ALLOWED_DEMUXERS.join(","));
-    opts.set("codec_whitelist", &decoder_whitelist());
-    opts.set("max_streams", "64");
-    opts.set("enable_drefs", "0");
-    opts.set("use_absolute_path", "0");
+    let opts = safe_open_options();
     let url = format!("file:{path_str}");
     let flag = Arc::clone(&abort);
     let mut input = ff::format::input_with_interrupt_and_dictionary(

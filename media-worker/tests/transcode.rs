@@ -304,7 +304,7 @@ fn landscape_720p_with_audio_gets_the_full_ladder() {
         );
         assert!(inf.contains("FRAME-RATE=25.000"), "{inf}");
         assert!(inf.contains("AUDIO=\"audio\""), "{inf}");
-        // High profile, the level read back from the stream: avc1.64XXXX.
+        // High profile, the level read back from the stream: avc1.64 followed by the constraint and level bytes.
         let codecs = inf
             .split("CODECS=\"")
             .nth(1)

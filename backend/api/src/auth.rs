@@ -114,14 +114,6 @@ fn csrf_expected(state: &AppState, cookie_value: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 fn bearer(headers: &HeaderMap) -> Option<Result<String, ()>> {
     let value = headers.get(header::AUTHORIZATION)?;
     let text = value.to_str().map_err(|_| ());
@@ -297,7 +289,9 @@ async fn authenticate_inner(
         };
         req = r;
         let fresh_cookie = jar.get(CSRF_COOKIE).is_none_or(|c| c.value().len() < 32);
-        if fresh_cookie || !form_token.is_some_and(|t| constant_time_eq(&t, &expected)) {
+        if fresh_cookie
+            || !form_token.is_some_and(|t| lms_domain::tokens::constant_time_eq(&t, &expected))
+        {
             return Err(AppError::csrf());
         }
     }

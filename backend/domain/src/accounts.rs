@@ -451,6 +451,22 @@ async fn revoke_session(
     Ok(())
 }
 
+/// Ends every session of a user (password reset, deactivation).
+pub async fn revoke_all_sessions(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    reason: &str,
+) -> DomainResult<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
+        .col_expr(session::Column::RevokedReason, Expr::value(reason))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Ends a session: its refresh tokens and access tokens stop working at once.
 pub async fn logout(db: &impl ConnectionTrait, user_id: i64, session_id: &str) -> DomainResult<()> {
     let sess = session::Entity::find_by_id(session_id.to_owned())
@@ -557,16 +573,7 @@ where
     active.email_verified_at = Set(Some(verified));
     active.updated_at = Set(now);
     active.update(&txn).await?;
-    session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, Expr::value(now))
-        .col_expr(
-            session::Column::RevokedReason,
-            Expr::value("password_reset"),
-        )
-        .filter(session::Column::UserId.eq(user_id))
-        .filter(session::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
+    revoke_all_sessions(&txn, user_id, "password_reset").await?;
     audit::record(
         &txn,
         AuditEntry::new("user.password_reset", "user", user_id).by(Some(user_id)),

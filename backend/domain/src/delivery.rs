@@ -42,13 +42,7 @@ pub fn verify(secret: &[u8], path: &str, expires: i64, signature: &str, now: i64
     let parts: Vec<&str> = path.split('/').collect();
     (1..parts.len()).any(|n| {
         let prefix = parts[..n].join("/");
-        let expected = sign(secret, &prefix, expires);
-        expected.len() == signature.len()
-            && expected
-                .bytes()
-                .zip(signature.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        crate::tokens::constant_time_eq(&sign(secret, &prefix, expires), signature)
     })
 }
 

@@ -393,3 +393,44 @@ pub async fn set_caption(
         .await?;
     Ok(tracks)
 }
+
+/// Signed links to everything a player needs of a ready video.
+#[derive(Debug, Clone)]
+pub struct DeliveryLinks {
+    pub hls: String,
+    pub mp4: String,
+    pub poster: String,
+    pub thumbnails: String,
+    pub captions: Vec<(CaptionTrack, String)>,
+    /// Unix seconds.
+    pub expires: i64,
+}
+
+/// Signs the delivery links of a ready video for `ttl_s` seconds; None until it is ready.
+pub fn delivery_links(secret: &[u8], a: &asset::Model, ttl_s: i64) -> Option<DeliveryLinks> {
+    let prefix = delivery_prefix(a)?;
+    let expires = Utc::now().timestamp() + ttl_s;
+    let file = |key: &str, default: &str| {
+        let name = a
+            .renditions
+            .as_ref()
+            .and_then(|r| r.pointer(key))
+            .and_then(Value::as_str)
+            .unwrap_or(default);
+        crate::delivery::url(secret, &prefix, name, expires)
+    };
+    Some(DeliveryLinks {
+        hls: file("/master_playlist", "master.m3u8"),
+        mp4: file("/fallback_mp4", "video.mp4"),
+        poster: file("/images/poster", "poster.jpg"),
+        thumbnails: file("/images/thumbnails_vtt", "thumbnails.vtt"),
+        captions: captions_of(a)
+            .into_iter()
+            .map(|t| {
+                let url = crate::delivery::url(secret, &prefix, &t.file, expires);
+                (t, url)
+            })
+            .collect(),
+        expires,
+    })
+}

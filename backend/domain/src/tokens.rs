@@ -101,6 +101,15 @@ impl TokenKeys {
     }
 }
 
+/// Compares two secrets in time that does not depend on where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// A fresh opaque token: 256 random bits, URL-safe.
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::accounts::{normalize_email, normalize_locale, normalize_name};
 use crate::audit::{self, AuditEntry};
-use crate::entities::{hr_scope, organisation, session, user, user_role};
+use crate::entities::{hr_scope, organisation, user, user_role};
 use crate::error::{DomainError, DomainResult};
 use crate::passwords;
 use crate::roles::{Grants, Role};
@@ -314,19 +314,7 @@ where
     if let Some(is_active) = changes.is_active {
         active.is_active = Set(is_active);
         if !is_active {
-            session::Entity::update_many()
-                .col_expr(
-                    session::Column::RevokedAt,
-                    sea_orm::sea_query::Expr::value(Utc::now()),
-                )
-                .col_expr(
-                    session::Column::RevokedReason,
-                    sea_orm::sea_query::Expr::value("deactivated"),
-                )
-                .filter(session::Column::UserId.eq(id))
-                .filter(session::Column::RevokedAt.is_null())
-                .exec(&txn)
-                .await?;
+            crate::accounts::revoke_all_sessions(&txn, id, "deactivated").await?;
         }
     }
     if let Some(org) = changes.organisation_id {

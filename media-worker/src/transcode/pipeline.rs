@@ -24,9 +24,7 @@ use super::{
     AudioSummary, ImagesSummary, RenditionSummary, Timing, TranscodeError, TranscodeOptions,
     TranscodeSummary,
 };
-use crate::probe::{
-    ALLOWED_AUDIO_CODECS, ALLOWED_DEMUXERS, ALLOWED_VIDEO_CODECS, MediaFacts, Rejection, Warning,
-};
+use crate::probe::{ALLOWED_VIDEO_CODECS, MediaFacts, Rejection, Warning};
 
 /// Frames queued per consumer: enough to smooth out encoder jitter, little memory.
 const FRAME_QUEUE: usize = 4;
@@ -49,20 +47,6 @@ fn is_again(e: &ff::Error) -> bool {
     matches!(e, ff::Error::Other { errno } if *errno == ff::util::error::EAGAIN)
 }
 
-/// The decoders FFmpeg may open while reading stream info: the allowed codecs only (the same
-/// list as the probe's).
-fn decoder_whitelist() -> String {
-    let mut names: Vec<String> = ALLOWED_VIDEO_CODECS
-        .iter()
-        .chain(ALLOWED_AUDIO_CODECS)
-        .filter_map(|id| ff::decoder::find(*id))
-        .map(|c| c.name().to_owned())
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    names.join(",")
-}
-
 /// Opens the input exactly as the probe does: `file:` protocol only, the container and codec
 /// allow-lists, no external references.
 fn open_input(
@@ -76,13 +60,7 @@ fn open_input(
             path.display()
         )));
     };
-    let mut opts = Dictionary::new();
-    opts.set("protocol_whitelist", "file");
-    opts.set("format_whitelist", &ALLOWED_DEMUXERS.join(","));
-    opts.set("codec_whitelist", &decoder_whitelist());
-    opts.set("max_streams", "64");
-    opts.set("enable_drefs", "0");
-    opts.set("use_absolute_path", "0");
+    let opts = crate::probe::safe_open_options();
     ff::format::input_with_interrupt_and_dictionary(
         &format!("file:{path_str}"),
         move || stop.load(Ordering::Relaxed),
@@ -94,22 +72,6 @@ fn open_input(
             detail: other.to_string(),
         }),
     })
-}
-
-/// The stream's display matrix, read as the probe reads it.
-fn display_matrix(stream: &ff::format::stream::Stream<'_>) -> Option<[i32; 9]> {
-    let side = stream
-        .side_data()
-        .find(|sd| sd.kind() == ff::codec::packet::side_data::Type::DisplayMatrix)?;
-    let data = side.data();
-    if data.len() < 36 {
-        return None;
-    }
-    let mut m = [0i32; 9];
-    for (slot, chunk) in m.iter_mut().zip(data.chunks_exact(4)) {
-        *slot = i32::from_ne_bytes(<[u8; 4]>::try_from(chunk).ok()?);
-    }
-    Some(m)
 }
 
 fn ts_to_seconds(ts: i64, tb: Rational) -> f64 {
@@ -310,7 +272,7 @@ pub(crate) fn transcode(
         }));
     }
     let vtb = vstream.time_base();
-    let matrix = display_matrix(&vstream);
+    let matrix = crate::probe::display_matrix(&vstream);
     let upright = ladder::upright(matrix.as_ref(), facts.rotation_deg);
     let base_rate = vstream.rate();
     let avg_rate = vstream.avg_frame_rate();

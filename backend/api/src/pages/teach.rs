@@ -645,14 +645,9 @@ async fn module_editor(
                 let error = a.error.as_ref().and_then(|e| e.get(page.lang)).and_then(|v| v.as_str()).map(str::to_owned);
                 let mut v = json!({"asset_id": a.id, "status": a.status, "duration_s": a.duration_s.map(f64::round), "error": error});
                 // A preview for the trainer: the MP4 fallback under a signed URL.
-                if let Some(prefix) = lms_domain::media::delivery_prefix(&a) {
-                    let expires = chrono::Utc::now().timestamp() + 3600;
-                    let secret = state.config.jwt_secret.0.as_bytes();
-                    let file = |key: &str, default: &str| {
-                        a.renditions.as_ref().and_then(|r| r.pointer(key)).and_then(|x| x.as_str()).unwrap_or(default).to_owned()
-                    };
-                    v["preview_mp4"] = json!(lms_domain::delivery::url(secret, &prefix, &file("/fallback_mp4", "video.mp4"), expires));
-                    v["preview_poster"] = json!(lms_domain::delivery::url(secret, &prefix, &file("/images/poster", "poster.jpg"), expires));
+                if let Some(links) = lms_domain::media::delivery_links(state.config.jwt_secret.0.as_bytes(), &a, 3600) {
+                    v["preview_mp4"] = json!(links.mp4);
+                    v["preview_poster"] = json!(links.poster);
                 }
                 v
             }),

@@ -56,38 +56,29 @@ pub async fn playback(
     if !media::may_stream(&state.db, me.user.id, &me.grants, &a).await? {
         return Err(AppError::not_found("asset"));
     }
-    let prefix = media::delivery_prefix(&a).ok_or_else(|| {
-        AppError::client(
-            StatusCode::CONFLICT,
-            "not_ready",
-            format!("the video is not ready ({})", a.status),
-        )
-    })?;
-    let renditions = a.renditions.clone().unwrap_or_default();
-    let file = |key: &str, default: &str| {
-        renditions
-            .pointer(key)
-            .and_then(|v| v.as_str())
-            .unwrap_or(default)
-            .to_owned()
-    };
-    let expires = chrono::Utc::now().timestamp() + PLAYBACK_TTL_S;
-    let secret = state.config.jwt_secret.0.as_bytes();
-    let url = |f: String| delivery::url(secret, &prefix, &f, expires);
+    let links = media::delivery_links(state.config.jwt_secret.0.as_bytes(), &a, PLAYBACK_TTL_S)
+        .ok_or_else(|| {
+            AppError::client(
+                StatusCode::CONFLICT,
+                "not_ready",
+                format!("the video is not ready ({})", a.status),
+            )
+        })?;
     Ok(Json(Playback {
-        hls_url: url(file("/master_playlist", "master.m3u8")),
-        mp4_url: url(file("/fallback_mp4", "video.mp4")),
-        poster_url: url(file("/images/poster", "poster.jpg")),
-        thumbnails_url: url(file("/images/thumbnails_vtt", "thumbnails.vtt")),
-        captions: media::captions_of(&a)
+        hls_url: links.hls,
+        mp4_url: links.mp4,
+        poster_url: links.poster,
+        thumbnails_url: links.thumbnails,
+        captions: links
+            .captions
             .into_iter()
-            .map(|t| CaptionUrl {
-                url: url(t.file.clone()),
+            .map(|(t, url)| CaptionUrl {
+                url,
                 language: t.language,
                 label: t.label,
             })
             .collect(),
-        expires_at: chrono::DateTime::from_timestamp(expires, 0).unwrap_or_default(),
+        expires_at: chrono::DateTime::from_timestamp(links.expires, 0).unwrap_or_default(),
     }))
 }
 
