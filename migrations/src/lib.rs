@@ -11,6 +11,7 @@ mod m20261126_000004_create_jobs;
 mod m20261126_000005_create_courses;
 mod m20261126_000006_create_assets;
 mod m20261126_000007_create_uploads;
+mod m20261126_000008_create_learning;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_create_courses::Migration),
             Box::new(m20261126_000006_create_assets::Migration),
             Box::new(m20261126_000007_create_uploads::Migration),
+            Box::new(m20261126_000008_create_learning::Migration),
         ]
     }
 }

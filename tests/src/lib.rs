@@ -7,6 +7,7 @@
 //! is reached at `LMS_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`)
 //! and Redis, when `LMS_TEST_REDIS_URL` is set, backs the rate limiter.
 
+pub mod fixtures;
 pub mod smtp;
 
 use std::path::PathBuf;
@@ -235,6 +236,9 @@ impl TestAppBuilder {
             mail_poll_ms: 50,
             upload_max_bytes: 10 * 1024 * 1024,
             upload_quota_bytes: 16 * 1024 * 1024,
+            progress_writers: 2,
+            progress_batch: 500,
+            progress_queue: 10_000,
         };
         let db = lms_domain::db::connect(&database.url)
             .await
@@ -491,4 +495,42 @@ impl TestApp {
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().to_path_buf()
     }
+}
+
+/// Logs in through the login form like a browser (cookies kept); returns the client and
+/// the page's CSRF token.
+pub async fn browser_login(base: &str, s: &Session) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let res = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", s.email.as_str()),
+            ("password", PASSWORD),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    (client, token)
 }

@@ -3,7 +3,7 @@
 
 use http::StatusCode;
 use lms_domain::Role;
-use lms_domain::media::{self, NewVideo, Processed};
+use lms_tests::fixtures::ready_video;
 use lms_tests::{Session, TestApp};
 use serde_json::{Value, json};
 
@@ -31,37 +31,6 @@ async fn module(app: &TestApp, trainer: &Session, course_id: i64, title: &str) -
         .json()["id"]
         .as_i64()
         .unwrap()
-}
-
-/// A transcoded video, as the media worker would leave it.
-async fn ready_video(app: &TestApp, owner: &Session, duration_s: f64) -> i64 {
-    let a = media::create_video(
-        &app.db,
-        NewVideo {
-            owner_id: Some(owner.user_id),
-            original_filename: "lecture.mp4".into(),
-            content_type: "video/mp4".into(),
-            storage_key: media::new_video_key("mp4"),
-            size_bytes: 1000,
-            sha256: None,
-        },
-    )
-    .await
-    .unwrap();
-    media::mark_ready(
-        &app.db,
-        a.id,
-        Processed {
-            duration_s,
-            width: 640,
-            height: 360,
-            facts: json!({}),
-            renditions: json!([]),
-        },
-    )
-    .await
-    .unwrap();
-    a.id
 }
 
 async fn publishable(app: &TestApp, trainer: &Session, title: &str) -> (i64, i64) {
@@ -680,42 +649,6 @@ async fn trainer_pages_are_for_trainers_only() {
 }
 
 /// Logs a browser-like client in through the login form; returns it with its CSRF token.
-async fn browser_login(base: &str, s: &Session) -> (reqwest::Client, String) {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let html = client
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = html
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let res = client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("email", s.email.as_str()),
-            ("password", lms_tests::PASSWORD),
-            ("csrf_token", token.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    (client, token)
-}
-
 #[tokio::test]
 async fn the_quiz_editor_saves_gift_with_a_pool_size_and_reports_bad_lines() {
     let app = TestApp::new().await;
@@ -723,7 +656,7 @@ async fn the_quiz_editor_saves_gift_with_a_pool_size_and_reports_bad_lines() {
     let c = course(&app, &t, "Ngân hàng câu hỏi").await;
     let m = module(&app, &t, c, "Học phần").await;
     let base = app.serve().await;
-    let (client, csrf) = browser_login(&base, &t).await;
+    let (client, csrf) = lms_tests::browser_login(&base, &t).await;
 
     let post = |gift: &str, draw: &str| {
         client

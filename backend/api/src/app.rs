@@ -30,6 +30,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::api())
+        .merge(routes::heartbeat_api())
         .split_for_parts();
     api
 }
@@ -38,6 +39,9 @@ pub fn router(state: AppState) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::api())
         .split_for_parts();
+    let (heartbeats, heartbeat_doc) = routes::heartbeat_api().split_for_parts();
+    let mut doc = doc;
+    doc.merge(heartbeat_doc);
 
     let pages = Router::new()
         .route("/", get(pages::home::home))
@@ -60,6 +64,17 @@ pub fn router(state: AppState) -> Router {
         .route("/courses", get(pages::courses::catalogue))
         .route("/courses/{slug}", get(pages::courses::course))
         .route("/courses/{slug}/enrol", post(pages::courses::enrol))
+        .route("/my", get(pages::learn::my_learning_page))
+        .route("/learn/{slug}", get(pages::learn::resume))
+        .route("/learn/{slug}/{number}", get(pages::learn::module))
+        .route(
+            "/learn/{slug}/{number}/quiz",
+            post(pages::learn::start_quiz),
+        )
+        .route(
+            "/learn/{slug}/{number}/attempts/{id}",
+            get(pages::learn::attempt).post(pages::learn::submit),
+        )
         .route("/teach", get(teach::index))
         .route(
             "/teach/courses/new",
@@ -118,8 +133,19 @@ pub fn router(state: AppState) -> Router {
         ))
         .merge(uploads);
 
+    // Progress heartbeats carry their own signed token (no cookies, no session lookup), so
+    // that they stay cheap and `sendBeacon` can send them; their bodies are small.
+    let progress =
+        heartbeats
+            .layer(DefaultBodyLimit::max(64 * 1024))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                Duration::from_secs(30),
+            ));
+
     Router::new()
         .merge(authenticated)
+        .merge(progress)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
         .route("/static/{*path}", get(static_files::serve))
         .route("/media/{expires}/{signature}/{*path}", get(routes::media::serve))

@@ -46,6 +46,11 @@ pub struct Config {
     pub upload_max_bytes: i64,
     /// Storage quota per user, bytes.
     pub upload_quota_bytes: i64,
+    /// Progress heartbeats: writer tasks (group commit), reports per transaction, and
+    /// reports waiting per writer before the server answers 503.
+    pub progress_writers: usize,
+    pub progress_batch: usize,
+    pub progress_queue: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +125,10 @@ impl Config {
             mail_poll_ms: parse("LMS_MAIL_POLL_MS", 1000)?,
             upload_max_bytes: parse("LMS_UPLOAD_MAX_BYTES", 2 * 1024 * 1024 * 1024)?,
             upload_quota_bytes: parse("LMS_UPLOAD_QUOTA_BYTES", 50 * 1024 * 1024 * 1024)?,
+            // SQLite has one writer; PostgreSQL overlaps the commits of a few.
+            progress_writers: parse("LMS_PROGRESS_WRITERS", if embedded { 1 } else { 4 })?,
+            progress_batch: parse("LMS_PROGRESS_BATCH", 2000)?,
+            progress_queue: parse("LMS_PROGRESS_QUEUE", 20_000)?,
         })
     }
 }

@@ -13,7 +13,7 @@ use crate::error::InternalCause;
 
 /// The strict policy for our own pages: no inline script or style, nothing from elsewhere.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
-media-src 'self' blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; \
+media-src 'self' blob:; worker-src 'self' blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; \
 form-action 'self'; frame-ancestors 'none'";
 
 /// The API viewer (Swagger UI) needs inline styles; scripts stay same-origin.

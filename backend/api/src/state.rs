@@ -7,6 +7,7 @@ use lms_domain::tokens::TokenKeys;
 use sea_orm::DatabaseConnection;
 
 use crate::config::Config;
+use crate::progress_writer::ProgressWriter;
 use crate::rate_limit::RateLimiter;
 use crate::templates::Templates;
 
@@ -21,6 +22,7 @@ pub struct Inner {
     pub limiter: RateLimiter,
     pub redis: Option<redis::aio::ConnectionManager>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    pub progress: ProgressWriter,
 }
 
 impl std::ops::Deref for AppState {
@@ -55,7 +57,14 @@ impl AppState {
             Some(conn) => RateLimiter::Redis(conn.clone()),
             None => RateLimiter::memory(),
         };
+        let progress = ProgressWriter::start(
+            db.clone(),
+            config.progress_writers,
+            config.progress_batch,
+            config.progress_queue,
+        );
         Ok(Self(Arc::new(Inner {
+            progress,
             db,
             config,
             accounts,

@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod entities;
 pub mod error;
 pub mod jobs;
+pub mod learning;
 pub mod mail;
 pub mod media;
 pub mod organisations;

@@ -6,6 +6,7 @@ pub mod account;
 pub mod courses;
 pub mod home;
 pub mod lang;
+pub mod learn;
 pub mod teach;
 
 use std::sync::Arc;
@@ -80,6 +81,16 @@ pub const KEYS_USED_BY_CODE: &[&str] = &[
     "question-type-short_answer",
     "question-type-numeric",
     "question-type-matching",
+    "page-title-learn",
+    "page-title-quiz",
+    "page-title-my-learning",
+    "learn-state-not-started",
+    "learn-state-in-progress",
+    "learn-state-complete",
+    "error-no-attempts-left",
+    "quiz-correct",
+    "quiz-partly-correct",
+    "quiz-incorrect",
 ];
 
 /// The base context of a page request.

@@ -513,6 +513,8 @@ pub struct ModuleForm {
     pass_mark_percent: String,
     #[serde(default)]
     max_attempts: String,
+    #[serde(default)]
+    quiz_time_limit_min: String,
     required: Option<String>,
     #[serde(default)]
     title_en: String,
@@ -552,6 +554,7 @@ impl ModuleForm {
             )
             .unwrap_or(70),
             max_attempts: number("max_attempts", &self.max_attempts, None),
+            quiz_time_limit_min: number("quiz_time_limit_min", &self.quiz_time_limit_min, None),
         };
         if !errors.is_empty() {
             return Err(errors);
@@ -589,6 +592,10 @@ impl ModuleForm {
             min_watched_percent: m.min_watched_percent.to_string(),
             pass_mark_percent: m.pass_mark_percent.to_string(),
             max_attempts: m.max_attempts.map(|n| n.to_string()).unwrap_or_default(),
+            quiz_time_limit_min: m
+                .quiz_time_limit_min
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
             required: m.required.then(|| "on".to_owned()),
             title_en: en.title,
             objectives_en_text: en.objectives.join("\n"),
@@ -656,7 +663,7 @@ async fn module_editor(
     let mut module = json!({
         "id": m.id, "title": form.title, "objectives_text": form.objectives_text, "slides_markdown": form.slides_markdown,
         "min_watched_percent": form.min_watched_percent, "pass_mark_percent": form.pass_mark_percent,
-        "max_attempts": form.max_attempts, "required": form.required.is_some(),
+        "max_attempts": form.max_attempts, "quiz_time_limit_min": form.quiz_time_limit_min, "required": form.required.is_some(),
         "title_en": form.title_en, "objectives_en_text": form.objectives_en_text, "slides_markdown_en": form.slides_markdown_en,
     });
     if let Some(v) = video {

@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult, ErrorBody};
 use crate::state::AppState;
 
 /// How long a playback URL stays valid.
-const PLAYBACK_TTL_S: i64 = 6 * 3600;
+pub const PLAYBACK_TTL_S: i64 = 6 * 3600;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Playback {

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod auth;
 pub mod courses;
 pub mod health;
+pub mod learning;
 pub mod me;
 pub mod media;
 pub mod organisations;
@@ -66,4 +67,15 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(assets::events))
         .routes(routes!(media::playback))
         .routes(routes!(uploads::show))
+        .routes(routes!(learning::modules::show))
+        .routes(routes!(learning::attempts::start, learning::attempts::list))
+        .routes(routes!(learning::attempts::show))
+        .routes(routes!(learning::attempts::submit))
+        .routes(routes!(learning::overview::learning))
+        .routes(routes!(learning::overview::statements))
+}
+
+/// Progress heartbeats: outside the session-authenticated stack (see `app::router`).
+pub fn heartbeat_api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(learning::progress::report))
 }

@@ -393,6 +393,7 @@ where
         min_watched_percent: Set(input.completion.min_watched_percent),
         pass_mark_percent: Set(input.completion.pass_mark_percent),
         max_attempts: Set(input.completion.max_attempts),
+        quiz_time_limit_min: Set(input.completion.quiz_time_limit_min),
         required: Set(input.required),
         created_at: Set(now),
         updated_at: Set(now),
@@ -446,6 +447,7 @@ pub async fn update_module(
     active.min_watched_percent = Set(input.completion.min_watched_percent);
     active.pass_mark_percent = Set(input.completion.pass_mark_percent);
     active.max_attempts = Set(input.completion.max_attempts);
+    active.quiz_time_limit_min = Set(input.completion.quiz_time_limit_min);
     active.required = Set(input.required);
     active.updated_at = Set(Utc::now());
     let updated = active.update(db).await?;

@@ -103,6 +103,7 @@ struct CompletionYaml {
     min_watched_percent: Option<i32>,
     pass_mark_percent: Option<i32>,
     max_attempts: Option<i32>,
+    quiz_time_limit_min: Option<i32>,
 }
 
 /// A module as read from its files.
@@ -322,6 +323,7 @@ pub fn read_folder(dir: &Path) -> Result<CourseFolder, Vec<FileProblem>> {
                     .and_then(|c| c.pass_mark_percent)
                     .unwrap_or(d.pass_mark_percent),
                 max_attempts: c.and_then(|c| c.max_attempts),
+                quiz_time_limit_min: c.and_then(|c| c.quiz_time_limit_min),
             }
         };
         if let Err(crate::DomainError::Validation(errs)) = completion.validate() {
@@ -577,6 +579,7 @@ where
         a.min_watched_percent = Set(spec.completion.min_watched_percent);
         a.pass_mark_percent = Set(spec.completion.pass_mark_percent);
         a.max_attempts = Set(spec.completion.max_attempts);
+        a.quiz_time_limit_min = Set(spec.completion.quiz_time_limit_min);
         a.required = Set(spec.required);
         a.updated_at = Set(now);
         a.save(&txn).await?;

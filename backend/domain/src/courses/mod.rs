@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod enrolment;
 pub mod files;
 pub mod publishing;
+pub mod slides;
 
 use std::collections::BTreeMap;
 
@@ -70,6 +71,9 @@ pub struct CompletionRules {
     pub pass_mark_percent: i32,
     /// Quiz attempts allowed (None: unlimited).
     pub max_attempts: Option<i32>,
+    /// Minutes allowed per quiz attempt (None: no limit).
+    #[serde(default)]
+    pub quiz_time_limit_min: Option<i32>,
 }
 
 impl Default for CompletionRules {
@@ -78,6 +82,7 @@ impl Default for CompletionRules {
             min_watched_percent: 90,
             pass_mark_percent: 70,
             max_attempts: None,
+            quiz_time_limit_min: None,
         }
     }
 }
@@ -104,6 +109,16 @@ impl CompletionRules {
                 "max_attempts",
                 "range",
                 "between 1 and 100, or empty for unlimited",
+            ));
+        }
+        if self
+            .quiz_time_limit_min
+            .is_some_and(|n| !(1..=600).contains(&n))
+        {
+            errors.push(crate::FieldError::new(
+                "quiz_time_limit_min",
+                "range",
+                "between 1 and 600 minutes, or empty for no limit",
             ));
         }
         if errors.is_empty() {

@@ -330,6 +330,7 @@ async fn snapshot(
                 min_watched_percent: m.min_watched_percent,
                 pass_mark_percent: m.pass_mark_percent,
                 max_attempts: m.max_attempts,
+                quiz_time_limit_min: m.quiz_time_limit_min,
             },
             required: m.required,
         });

@@ -28,6 +28,7 @@ pub struct Model {
     pub min_watched_percent: i32,
     pub pass_mark_percent: i32,
     pub max_attempts: Option<i32>,
+    pub quiz_time_limit_min: Option<i32>,
     pub required: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

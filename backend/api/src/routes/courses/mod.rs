@@ -57,6 +57,7 @@ pub struct ModuleResponse {
     pub min_watched_percent: i32,
     pub pass_mark_percent: i32,
     pub max_attempts: Option<i32>,
+    pub quiz_time_limit_min: Option<i32>,
     pub required: bool,
 }
 
@@ -78,6 +79,7 @@ impl From<module::Model> for ModuleResponse {
             min_watched_percent: m.min_watched_percent,
             pass_mark_percent: m.pass_mark_percent,
             max_attempts: m.max_attempts,
+            quiz_time_limit_min: m.quiz_time_limit_min,
             required: m.required,
         }
     }

@@ -24,6 +24,8 @@ pub struct ModuleParams {
     pub pass_mark_percent: Option<i32>,
     /// null or absent: unlimited.
     pub max_attempts: Option<i32>,
+    /// Minutes per quiz attempt; null or absent: no limit.
+    pub quiz_time_limit_min: Option<i32>,
     pub required: Option<bool>,
 }
 
@@ -64,6 +66,7 @@ pub async fn create(
                 .unwrap_or(defaults.min_watched_percent),
             pass_mark_percent: p.pass_mark_percent.unwrap_or(defaults.pass_mark_percent),
             max_attempts: p.max_attempts,
+            quiz_time_limit_min: p.quiz_time_limit_min,
         },
         required: p.required.unwrap_or(true),
     };
@@ -110,6 +113,7 @@ pub async fn update(
             min_watched_percent: p.min_watched_percent.unwrap_or(m.min_watched_percent),
             pass_mark_percent: p.pass_mark_percent.unwrap_or(m.pass_mark_percent),
             max_attempts: p.max_attempts.or(m.max_attempts),
+            quiz_time_limit_min: p.quiz_time_limit_min.or(m.quiz_time_limit_min),
         },
         required: p.required.unwrap_or(m.required),
     };

@@ -1,0 +1,85 @@
+//! Group commit for progress heartbeats. Handlers hand their report to a writer task and
+//! wait; each writer takes every report queued while its previous transaction was
+//! committing (up to a batch size), applies them in one transaction, and answers each
+//! handler only after the commit: an acknowledged report is durable, and thousands of
+//! reports per second cost tens of commits, not thousands.
+//!
+//! Reports are routed to a writer by learner and module, so one writer owns a given
+//! progress row within this process; across replicas, row locks keep the merge exact.
+
+use std::hash::{Hash, Hasher};
+use std::time::Instant;
+
+use lms_domain::learning::progress::{self, Ack, Report};
+use sea_orm::DatabaseConnection;
+use tokio::sync::{mpsc, oneshot};
+
+type Reply = oneshot::Sender<Result<Ack, String>>;
+
+/// Why a report was not applied.
+#[derive(Debug)]
+pub enum WriteError {
+    /// The queue is full: the server is past what it can sustain (answer 503, retry later).
+    Busy,
+    /// The transaction failed; nothing of the batch was applied.
+    Failed(String),
+}
+
+#[derive(Clone)]
+pub struct ProgressWriter {
+    shards: Vec<mpsc::Sender<(Report, Reply)>>,
+}
+
+impl ProgressWriter {
+    /// Starts `writers` writer tasks, each committing up to `max_batch` reports at once,
+    /// with room for `queue` waiting reports each.
+    pub fn start(db: DatabaseConnection, writers: usize, max_batch: usize, queue: usize) -> Self {
+        let shards = (0..writers.max(1))
+            .map(|_| {
+                let (tx, rx) = mpsc::channel(queue.max(1));
+                tokio::spawn(run(db.clone(), rx, max_batch.max(1)));
+                tx
+            })
+            .collect();
+        Self { shards }
+    }
+
+    /// Queues a report and waits until its batch is committed.
+    pub async fn submit(&self, report: Report) -> Result<Ack, WriteError> {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (report.claims.user_id, &report.claims.module_uid).hash(&mut h);
+        let shard = &self.shards[(h.finish() % self.shards.len() as u64) as usize];
+        let (tx, rx) = oneshot::channel();
+        shard.try_send((report, tx)).map_err(|_| WriteError::Busy)?;
+        match rx.await {
+            Ok(Ok(ack)) => Ok(ack),
+            Ok(Err(e)) => Err(WriteError::Failed(e)),
+            Err(_) => Err(WriteError::Failed("the progress writer stopped".into())),
+        }
+    }
+}
+
+async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<(Report, Reply)>, max_batch: usize) {
+    let mut batch = Vec::with_capacity(max_batch);
+    while rx.recv_many(&mut batch, max_batch).await > 0 {
+        let (reports, replies): (Vec<Report>, Vec<Reply>) = batch.drain(..).unzip();
+        let started = Instant::now();
+        let result = progress::apply(&db, &reports).await;
+        metrics::histogram!("lms_progress_batch_size").record(reports.len() as f64);
+        metrics::histogram!("lms_progress_batch_seconds").record(started.elapsed().as_secs_f64());
+        match result {
+            Ok(acks) => {
+                for (reply, ack) in replies.into_iter().zip(acks) {
+                    let _ = reply.send(Ok(ack));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, reports = reports.len(), "progress batch failed");
+                let message = e.to_string();
+                for reply in replies {
+                    let _ = reply.send(Err(message.clone()));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Learning: what a learner does with a published course — plays the videos (watched
+//! intervals, merged on the server), takes the quizzes (graded on the server), completes
+//! modules and courses — and the event log that records it all.
+
+pub mod attempts;
+pub mod completion;
+pub mod events;
+pub mod intervals;
+pub mod overview;
+pub mod progress;
+pub mod token;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::courses::catalogue::{Viewer, course_page};
+use crate::courses::publishing::{PublishedCourse, PublishedModule};
+use crate::entities::{course, course_revision, enrolment, module_progress};
+use crate::error::{DomainError, DomainResult};
+use crate::quiz::Quiz;
+use crate::roles::Grants;
+
+/// A module of a published course, opened by an enrolled learner.
+#[derive(Debug, Clone)]
+pub struct LearnerModule {
+    pub course: course::Model,
+    pub revision_id: i64,
+    pub content: PublishedCourse,
+    /// Index into `content.modules` (the module's number is `index + 1`).
+    pub index: usize,
+    pub enrolment: enrolment::Model,
+}
+
+impl LearnerModule {
+    pub fn module(&self) -> &PublishedModule {
+        &self.content.modules[self.index]
+    }
+
+    pub fn number(&self) -> usize {
+        self.index + 1
+    }
+}
+
+/// The quiz of `m` in `lang` when a translation exists, else in the module's language.
+pub fn quiz_in(m: &PublishedModule, lang: &str) -> Option<Quiz> {
+    m.quiz_translations
+        .get(lang)
+        .cloned()
+        .or_else(|| m.quiz.clone())
+}
+
+/// The published course and the learner's enrolment. Not enrolled: [`DomainError::Forbidden`]
+/// (the course page offers enrolment); a course the learner may not see: not found.
+pub async fn open_course(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    grants: &Grants,
+    slug: &str,
+) -> DomainResult<(course::Model, i64, PublishedCourse, enrolment::Model)> {
+    let page = course_page(db, Some(Viewer { user_id, grants }), slug).await?;
+    let enrolment = page.enrolment.ok_or(DomainError::Forbidden)?;
+    let revision_id = page
+        .course
+        .published_revision_id
+        .ok_or(DomainError::NotFound("course"))?;
+    Ok((page.course, revision_id, page.content, enrolment))
+}
+
+/// Module `number` (1-based) of a course the learner is enrolled in.
+pub async fn open_module(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    grants: &Grants,
+    slug: &str,
+    number: usize,
+) -> DomainResult<LearnerModule> {
+    let (course, revision_id, content, enrolment) = open_course(db, user_id, grants, slug).await?;
+    if number == 0 || number > content.modules.len() {
+        return Err(DomainError::NotFound("module"));
+    }
+    Ok(LearnerModule {
+        course,
+        revision_id,
+        content,
+        index: number - 1,
+        enrolment,
+    })
+}
+
+/// A published revision's content by id (the one a quiz attempt was drawn from).
+pub async fn revision_content(
+    db: &impl ConnectionTrait,
+    revision_id: i64,
+) -> DomainResult<PublishedCourse> {
+    let rev = course_revision::Entity::find_by_id(revision_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("revision"))?;
+    serde_json::from_value(rev.content)
+        .map_err(|e| DomainError::Internal(format!("revision {revision_id} unreadable: {e}")))
+}
+
+/// The learner's progress rows for a course, by module uid.
+pub async fn progress_of_course(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    course_id: i64,
+) -> DomainResult<std::collections::HashMap<String, module_progress::Model>> {
+    Ok(module_progress::Entity::find()
+        .filter(module_progress::Column::UserId.eq(user_id))
+        .filter(module_progress::Column::CourseId.eq(course_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.module_uid.clone(), p))
+        .collect())
+}

@@ -1,0 +1,333 @@
+//! Applying progress reports (heartbeats) from the player, many per transaction.
+//!
+//! A report names a learner's module (through its signed [`ProgressClaims`]) and the media
+//! intervals played since the last acknowledged report. The server merges them into the
+//! module's watched set ([`super::intervals`]): duplicates and reordered reports never count
+//! twice, the watched time never exceeds the video, and a seek leaves a gap. The time newly
+//! counted for one page view (one progress token) is capped by the wall-clock time since the
+//! page was opened at the fastest speed the player offers, so a forged report cannot claim a
+//! video in one go.
+//!
+//! [`apply`] takes a whole batch in one transaction (group commit): the rows are locked in a
+//! fixed order (`SELECT … FOR UPDATE` on PostgreSQL), updated with one multi-row upsert, the
+//! events written with one insert, and every report is acknowledged only after the commit.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionSession, TransactionTrait,
+};
+use serde::Serialize;
+use serde_json::json;
+
+use super::completion::{self, module_complete};
+use super::events::{self, Event, object, verb};
+use super::intervals::{self, Interval};
+use super::token::ProgressClaims;
+use crate::entities::module_progress::{self, Column};
+use crate::error::{DomainError, DomainResult};
+
+/// The fastest playback rate the player offers.
+pub const MAX_PLAYBACK_RATE: f64 = 2.0;
+/// Allowance on top of the rate cap, for timers and networks that are not exact.
+pub const SLACK_MS: i64 = 6_000;
+/// Intervals in one report at most.
+pub const MAX_INTERVALS_PER_REPORT: usize = 200;
+
+/// One report from the player.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub claims: ProgressClaims,
+    /// Media time played, milliseconds.
+    pub intervals_ms: Vec<Interval>,
+    /// Where the player is, milliseconds (for resuming).
+    pub position_ms: i64,
+    pub received_at: DateTime<Utc>,
+}
+
+impl Report {
+    /// A report from the player's seconds, checked: finite numbers, at most
+    /// [`MAX_INTERVALS_PER_REPORT`] intervals, each with start ≤ end.
+    pub fn from_seconds(
+        claims: ProgressClaims,
+        intervals: &[(f64, f64)],
+        position: f64,
+        received_at: DateTime<Utc>,
+    ) -> DomainResult<Self> {
+        if intervals.len() > MAX_INTERVALS_PER_REPORT {
+            return Err(DomainError::validation(
+                "intervals",
+                "too_many",
+                format!("at most {MAX_INTERVALS_PER_REPORT} intervals per report"),
+            ));
+        }
+        let ms = |s: f64| (s * 1000.0).round() as i64;
+        let mut out = Vec::with_capacity(intervals.len());
+        for &(s, e) in intervals {
+            if !s.is_finite() || !e.is_finite() || s < 0.0 || e < s {
+                return Err(DomainError::validation(
+                    "intervals",
+                    "invalid",
+                    "each interval is [start, end] in seconds with 0 ≤ start ≤ end",
+                ));
+            }
+            out.push((ms(s), ms(e)));
+        }
+        if !position.is_finite() || position < 0.0 {
+            return Err(DomainError::validation(
+                "position",
+                "invalid",
+                "position is a number of seconds ≥ 0",
+            ));
+        }
+        Ok(Self {
+            claims,
+            intervals_ms: out,
+            position_ms: ms(position),
+            received_at,
+        })
+    }
+
+    fn key(&self) -> (i64, String) {
+        (self.claims.user_id, self.claims.module_uid.clone())
+    }
+}
+
+/// What the server made of a report, once it is durable.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ack {
+    pub watched_ms: i64,
+    pub duration_ms: i64,
+    /// Newly counted by this report.
+    pub added_ms: i64,
+    /// Reported as new but not counted (faster than real time allows).
+    pub refused_ms: i64,
+    pub video_complete: bool,
+    pub module_complete: bool,
+    /// True for the report that completed the course.
+    pub course_complete: bool,
+}
+
+/// Rows are written in statements of at most this many (19 parameters each).
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// Applies a batch of reports in one transaction and returns one acknowledgement per report,
+/// in order. On error nothing is applied (the player keeps its intervals and sends again).
+pub async fn apply<C>(db: &C, reports: &[Report]) -> DomainResult<Vec<Ack>>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    if reports.is_empty() {
+        return Ok(Vec::new());
+    }
+    let txn = db.begin().await?;
+    let mut keys: Vec<(i64, String)> = reports.iter().map(Report::key).collect();
+    keys.sort();
+    keys.dedup();
+
+    // Create the rows that do not exist yet (without overwriting a row another server just
+    // created), so that every row can be locked before it is read.
+    let mut rows = lock_rows(&txn, &keys).await?;
+    if rows.len() < keys.len() {
+        let first_of_key: HashMap<(i64, String), &Report> =
+            reports.iter().rev().map(|r| (r.key(), r)).collect();
+        let missing: Vec<module_progress::ActiveModel> = keys
+            .iter()
+            .filter(|k| !rows.contains_key(*k))
+            .map(|k| new_row(first_of_key[k]))
+            .collect();
+        for chunk in missing.chunks(ROWS_PER_STATEMENT) {
+            module_progress::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::columns([Column::UserId, Column::ModuleUid])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        rows = lock_rows(&txn, &keys).await?;
+    }
+
+    struct Working {
+        row: module_progress::Model,
+        set: Vec<Interval>,
+    }
+    let mut working: HashMap<(i64, String), Working> = rows
+        .into_iter()
+        .map(|(k, row)| {
+            let set = intervals::from_json(&row.intervals);
+            (k, Working { row, set })
+        })
+        .collect();
+
+    let mut acks = Vec::with_capacity(reports.len());
+    let mut log = Vec::with_capacity(reports.len());
+    let mut completed_modules: Vec<(usize, i64, i64)> = Vec::new();
+    for (i, r) in reports.iter().enumerate() {
+        let w = working
+            .get_mut(&r.key())
+            .ok_or_else(|| DomainError::Internal("progress row vanished".into()))?;
+        let c = &r.claims;
+        // The token carries the rules in force when the page was opened.
+        w.row.duration_ms = c.duration_ms;
+        w.row.min_watched_percent = c.min_watched_percent;
+        w.row.quiz_required = c.quiz_required;
+        let issued = DateTime::from_timestamp(c.issued_at, 0).unwrap_or(r.received_at);
+        if w.row.budget_from != issued {
+            // Another page view reports now: its own budget applies.
+            w.row.budget_from = issued;
+            w.row.budget_used_ms = 0;
+        }
+        let elapsed_ms = (r.received_at - issued).num_milliseconds().max(0);
+        let budget =
+            (elapsed_ms as f64 * MAX_PLAYBACK_RATE) as i64 + SLACK_MS - w.row.budget_used_ms;
+        let added = intervals::add(&w.set, &r.intervals_ms, c.duration_ms, budget);
+        w.row.budget_used_ms += added.added_ms;
+        w.set = added.set;
+        w.row.watched_ms = intervals::total(&w.set);
+        w.row.position_ms = r.position_ms.clamp(0, c.duration_ms.max(0));
+        w.row.last_report_at = w.row.last_report_at.max(r.received_at);
+        w.row.reports = w.row.reports.saturating_add(1);
+        w.row.updated_at = r.received_at;
+        let mut module_done = w.row.completed_at.is_some();
+        if !module_done && module_complete(&w.row) {
+            w.row.completed_at = Some(r.received_at);
+            module_done = true;
+            completed_modules.push((i, c.user_id, c.course_id));
+            log.push(Event {
+                at: r.received_at,
+                actor_user_id: c.user_id,
+                verb: verb::COMPLETED,
+                object_type: object::MODULE,
+                object_id: c.module_uid.clone(),
+                course_id: c.course_id,
+                result: Some(json!({"completion": true})),
+            });
+        }
+        let secs = |ms: i64| ms as f64 / 1000.0;
+        log.push(Event {
+            at: r.received_at,
+            actor_user_id: c.user_id,
+            verb: verb::PLAYED,
+            object_type: object::MODULE,
+            object_id: c.module_uid.clone(),
+            course_id: c.course_id,
+            result: Some(json!({
+                "intervals": r.intervals_ms.iter().map(|(s, e)| [secs(*s), secs(*e)]).collect::<Vec<_>>(),
+                "added_s": secs(added.added_ms),
+                "refused_s": secs(added.refused_ms),
+                "watched_s": secs(w.row.watched_ms),
+            })),
+        });
+        acks.push(Ack {
+            watched_ms: w.row.watched_ms,
+            duration_ms: w.row.duration_ms,
+            added_ms: added.added_ms,
+            refused_ms: added.refused_ms,
+            video_complete: completion::video_complete(
+                w.row.watched_ms,
+                w.row.duration_ms,
+                w.row.min_watched_percent,
+            ),
+            module_complete: module_done,
+            course_complete: false,
+        });
+    }
+
+    let changed: Vec<module_progress::ActiveModel> = working
+        .into_values()
+        .map(|w| {
+            let mut a: module_progress::ActiveModel = w.row.into();
+            a.intervals = Set(intervals::to_json(&w.set));
+            // Every column goes into the upsert.
+            a.reset_all()
+        })
+        .collect();
+    for chunk in changed.chunks(ROWS_PER_STATEMENT) {
+        module_progress::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::column(Column::Id)
+                    .update_columns([
+                        Column::DurationMs,
+                        Column::MinWatchedPercent,
+                        Column::QuizRequired,
+                        Column::Intervals,
+                        Column::WatchedMs,
+                        Column::PositionMs,
+                        Column::Reports,
+                        Column::LastReportAt,
+                        Column::BudgetFrom,
+                        Column::BudgetUsedMs,
+                        Column::CompletedAt,
+                        Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    events::record(&txn, log).await?;
+    for (i, user_id, course_id) in completed_modules {
+        if completion::complete_course_if_done(&txn, user_id, course_id, reports[i].received_at)
+            .await?
+        {
+            acks[i].course_complete = true;
+        }
+    }
+    txn.commit().await?;
+    Ok(acks)
+}
+
+fn new_row(r: &Report) -> module_progress::ActiveModel {
+    let c = &r.claims;
+    module_progress::ActiveModel {
+        id: NotSet,
+        user_id: Set(c.user_id),
+        course_id: Set(c.course_id),
+        module_uid: Set(c.module_uid.clone()),
+        duration_ms: Set(c.duration_ms),
+        min_watched_percent: Set(c.min_watched_percent),
+        quiz_required: Set(c.quiz_required),
+        quiz_passed: Set(false),
+        best_score_percent: Set(None),
+        intervals: Set("[]".into()),
+        watched_ms: Set(0),
+        position_ms: Set(0),
+        reports: Set(0),
+        last_report_at: Set(r.received_at),
+        budget_from: Set(DateTime::from_timestamp(c.issued_at, 0).unwrap_or(r.received_at)),
+        budget_used_ms: Set(0),
+        completed_at: Set(None),
+        created_at: Set(r.received_at),
+        updated_at: Set(r.received_at),
+    }
+}
+
+/// Reads and locks the rows of `keys` (sorted, so that two servers lock in the same order).
+async fn lock_rows(
+    db: &impl ConnectionTrait,
+    keys: &[(i64, String)],
+) -> DomainResult<HashMap<(i64, String), module_progress::Model>> {
+    use sea_orm::sea_query::ExprTrait;
+    let mut out = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let rows = module_progress::Entity::find()
+            .filter(
+                Expr::tuple([Expr::col(Column::UserId), Expr::col(Column::ModuleUid)])
+                    .in_tuples(chunk.iter().map(|(u, m)| (*u, m.clone()))),
+            )
+            .order_by_asc(Column::UserId)
+            .order_by_asc(Column::ModuleUid)
+            .lock_exclusive()
+            .all(db)
+            .await?;
+        for row in rows {
+            out.insert((row.user_id, row.module_uid.clone()), row);
+        }
+    }
+    Ok(out)
+}

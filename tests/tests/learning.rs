@@ -1,0 +1,511 @@
+//! Learning: watched intervals merged on the server, quiz attempts graded on the server
+//! (limits, time limits, idempotent submission), completion, the event log, and the canary:
+//! no answer reaches a learner before they submit.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::StatusCode;
+use lms_domain::Role;
+use lms_domain::learning::token::{self, ProgressClaims};
+use lms_tests::fixtures::{ModuleSpec, published_course};
+use lms_tests::{Session, TestApp};
+use serde_json::{Value, json};
+
+/// Two questions with ids q1 and q2: a single choice (right: "Năm 1982") and a short answer.
+const GIFT: &str = "// [id:q1]\n::q1:: Việt Nam gia nhập ICCPR năm nào? {=Năm 1982 ~Năm 1990 ~Năm 2000}\n\n// [id:q2]\n::q2:: CEDAW bảo vệ quyền của ai? {=phụ nữ}\n";
+
+async fn learner_in(app: &TestApp, course_id: i64) -> Session {
+    let s = app.user_with(&[]).await;
+    app.post(&format!("/api/v1/courses/{course_id}/enrol"))
+        .bearer(&s.access_token)
+        .send()
+        .await
+        .expect(StatusCode::CREATED);
+    s
+}
+
+async fn module_view(app: &TestApp, s: &Session, slug: &str, n: usize) -> Value {
+    app.get(&format!("/api/v1/learn/{slug}/modules/{n}"))
+        .bearer(&s.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json()
+}
+
+/// The same token, issued `seconds` earlier: as if the page had been open that long, so the
+/// wall-clock budget allows that much playback.
+fn backdated(app: &TestApp, token: &str, seconds: i64) -> String {
+    let payload = token.split('.').next().unwrap();
+    let mut claims: ProgressClaims =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    claims.issued_at -= seconds;
+    token::issue(app.state.config.jwt_secret.0.as_bytes(), &claims)
+}
+
+async fn beat(app: &TestApp, token: &str, intervals: Value) -> Value {
+    app.post("/api/v1/progress")
+        .json(&json!({"token": token, "intervals": intervals, "position": 12.5}))
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json()
+}
+
+async fn start(app: &TestApp, s: &Session, slug: &str) -> Value {
+    let res = app
+        .post(&format!("/api/v1/learn/{slug}/modules/1/attempts"))
+        .bearer(&s.access_token)
+        .send()
+        .await;
+    assert!(
+        res.status == StatusCode::CREATED || res.status == StatusCode::OK,
+        "{}",
+        res.text()
+    );
+    res.json()
+}
+
+async fn submit(
+    app: &TestApp,
+    s: &Session,
+    attempt: i64,
+    key: &str,
+    answers: Value,
+) -> (StatusCode, Value) {
+    let res = app
+        .post(&format!("/api/v1/attempts/{attempt}/submit"))
+        .bearer(&s.access_token)
+        .header("Idempotency-Key", key)
+        .json(&json!({"responses": answers}))
+        .send()
+        .await;
+    (res.status, res.json())
+}
+
+fn right_answers(attempt: &Value) -> Value {
+    let q1 = attempt["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "q1")
+        .unwrap();
+    let right = q1["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["text"] == "Năm 1982")
+        .unwrap()["id"]
+        .clone();
+    json!({
+        "q1": {"type": "single_choice", "option_id": right},
+        "q2": {"type": "short_answer", "text": "Phụ nữ"},
+    })
+}
+
+#[tokio::test]
+async fn watching_counts_each_second_once_and_completion_needs_the_quiz() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let (c, slug) = published_course(
+        &app,
+        &t,
+        "Công ước ICCPR",
+        &[ModuleSpec {
+            title: "Giới thiệu",
+            video_s: 240.0,
+            gift: Some(GIFT),
+            rules: json!({}),
+        }],
+    )
+    .await;
+    let s = learner_in(&app, c).await;
+    let view = module_view(&app, &s, &slug, 1).await;
+    assert_eq!(view["progress"]["state"], "not_started");
+    let tok = backdated(&app, view["progress_token"].as_str().unwrap(), 3600);
+
+    let a = beat(&app, &tok, json!([[0, 100]])).await;
+    assert_eq!(a["watched_s"], 100.0);
+    // The same report again, and reordered overlapping ones: nothing counts twice.
+    assert_eq!(beat(&app, &tok, json!([[0, 100]])).await["added_s"], 0.0);
+    let a = beat(&app, &tok, json!([[50, 150], [0, 20]])).await;
+    assert_eq!(
+        (a["watched_s"].as_f64(), a["added_s"].as_f64()),
+        (Some(150.0), Some(50.0))
+    );
+    // Skipping to the end counts only what was played there; past the end is clipped.
+    let a = beat(&app, &tok, json!([[230, 300]])).await;
+    assert_eq!(a["watched_s"], 160.0);
+    assert_eq!(a["video_complete"], false);
+    let a = beat(&app, &tok, json!([[150, 230]])).await;
+    assert_eq!(a["watched_s"], 240.0);
+    assert_eq!(a["watched_percent"], 100.0);
+    assert_eq!(a["video_complete"], true);
+    assert_eq!(a["module_complete"], false, "the quiz is not passed yet");
+
+    // Bad input: a forged or garbled token, intervals the wrong way round.
+    let forged = format!("{}x", &tok[..tok.len() - 1]);
+    let res = app
+        .post("/api/v1/progress")
+        .json(&json!({"token": forged, "intervals": [[0, 10]]}))
+        .send()
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    assert_eq!(res.error_code(), "invalid_progress_token");
+    app.post("/api/v1/progress")
+        .json(&json!({"token": tok, "intervals": [[10, 5]]}))
+        .send()
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A report faster than real time at 2× is capped: a fresh page cannot claim the video.
+    let other = learner_in(&app, c).await;
+    let fresh = module_view(&app, &other, &slug, 1).await["progress_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let a = beat(&app, &fresh, json!([[0, 240]])).await;
+    assert!(a["added_s"].as_f64().unwrap() <= 8.0, "{a}");
+    assert!(a["refused_s"].as_f64().unwrap() >= 230.0, "{a}");
+
+    // The quiz: a failed attempt, then a passed one completes the module and the course.
+    let attempt = start(&app, &s, &slug).await;
+    let (status, failed) = submit(
+        &app,
+        &s,
+        attempt["id"].as_i64().unwrap(),
+        "k1",
+        json!({"q2": {"type": "short_answer", "text": "trẻ em"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{failed}");
+    assert_eq!(failed["passed"], false);
+    assert_eq!(failed["outcome"]["score_percent"], 0.0);
+    let attempt = start(&app, &s, &slug).await;
+    assert_eq!(attempt["number"], 2);
+    let (_, passed) = submit(
+        &app,
+        &s,
+        attempt["id"].as_i64().unwrap(),
+        "k2",
+        right_answers(&attempt),
+    )
+    .await;
+    assert_eq!(passed["passed"], true, "{passed}");
+    assert_eq!(passed["outcome"]["score_percent"], 100.0);
+    assert_eq!(passed["module_complete"], true);
+    assert_eq!(passed["course_complete"], true);
+
+    let view = module_view(&app, &s, &slug, 1).await;
+    assert_eq!(view["progress"]["state"], "complete");
+    assert_eq!(view["progress"]["best_score_percent"], 100.0);
+    let mine = app
+        .get("/api/v1/me/learning")
+        .bearer(&s.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(mine[0]["percent"], 100.0);
+    assert!(mine[0]["completed_at"].is_string());
+
+    // Completion only moves forward: a later failed attempt changes nothing.
+    let attempt = start(&app, &s, &slug).await;
+    let (_, again) = submit(&app, &s, attempt["id"].as_i64().unwrap(), "k3", json!({})).await;
+    assert_eq!(again["passed"], false);
+    assert_eq!(again["module_complete"], true);
+    assert_eq!(
+        module_view(&app, &s, &slug, 1).await["progress"]["state"],
+        "complete"
+    );
+
+    // Every learning event is in the log, as xAPI-like statements.
+    let statements = app
+        .get("/api/v1/me/statements?limit=1000")
+        .bearer(&s.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    let verbs: Vec<&str> = statements
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|st| st["verb"]["display"]["en"].as_str().unwrap())
+        .collect();
+    let count = |v: &str| verbs.iter().filter(|x| **x == v).count();
+    assert_eq!(count("played"), 5, "{verbs:?}");
+    assert_eq!(count("attempted"), 3);
+    assert_eq!(count("failed"), 2);
+    assert_eq!(count("passed"), 1);
+    assert_eq!(count("completed"), 2, "the module and the course");
+    let completed_course = statements
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|st| st["object"]["definition"]["type"] == "course")
+        .unwrap();
+    assert_eq!(
+        completed_course["actor"]["account"]["name"],
+        s.user_id.to_string()
+    );
+    assert_eq!(
+        completed_course["verb"]["id"],
+        "http://adlnet.gov/expapi/verbs/completed"
+    );
+    // The log is append-only.
+    let backend = app.db.get_database_backend();
+    use sea_orm::ConnectionTrait;
+    assert!(
+        app.db
+            .execute_raw(sea_orm::Statement::from_string(
+                backend,
+                "DELETE FROM learning_events"
+            ))
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn attempts_are_limited_timed_and_graded_once_per_key() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let (c, slug) = published_course(
+        &app,
+        &t,
+        "Công ước CEDAW",
+        &[ModuleSpec {
+            title: "CEDAW",
+            video_s: 200.0,
+            gift: Some(GIFT),
+            rules: json!({"max_attempts": 2, "quiz_time_limit_min": 10}),
+        }],
+    )
+    .await;
+    let s = learner_in(&app, c).await;
+    let first = start(&app, &s, &slug).await;
+    assert!(first["deadline_at"].is_string());
+    // Starting again resumes the attempt in progress, with the same questions.
+    let again = start(&app, &s, &slug).await;
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["questions"], first["questions"]);
+
+    // Someone else cannot read or submit it.
+    let intruder = learner_in(&app, c).await;
+    let id = first["id"].as_i64().unwrap();
+    app.get(&format!("/api/v1/attempts/{id}"))
+        .bearer(&intruder.access_token)
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    let (status, _) = submit(&app, &intruder, id, "x", json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The same key returns the same result and grades once; another key is refused.
+    let (s1, r1) = submit(&app, &s, id, "same-key", right_answers(&first)).await;
+    let (s2, r2) = submit(&app, &s, id, "same-key", json!({})).await;
+    assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK));
+    assert_eq!(r1, r2);
+    assert_eq!(r1["passed"], true);
+    let (s3, _) = submit(&app, &s, id, "other-key", json!({})).await;
+    assert_eq!(s3, StatusCode::CONFLICT);
+    assert_eq!(
+        app.count("learning_events WHERE verb IN ('passed', 'failed')")
+            .await,
+        1
+    );
+
+    // The second attempt runs out of time: the late answers do not count.
+    let second = start(&app, &s, &slug).await;
+    assert_eq!(second["number"], 2);
+    let backend = app.db.get_database_backend();
+    use sea_orm::ConnectionTrait;
+    let past = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339();
+    app.db
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            match backend {
+                sea_orm::DatabaseBackend::Postgres => {
+                    "UPDATE quiz_attempts SET deadline_at = $1::timestamptz WHERE id = $2"
+                }
+                _ => "UPDATE quiz_attempts SET deadline_at = ? WHERE id = ?",
+            },
+            [past.into(), second["id"].as_i64().unwrap().into()],
+        ))
+        .await
+        .unwrap();
+    let (_, late) = submit(
+        &app,
+        &s,
+        second["id"].as_i64().unwrap(),
+        "late",
+        right_answers(&second),
+    )
+    .await;
+    assert_eq!(late["expired"], true);
+    assert_eq!(late["passed"], false);
+    assert_eq!(late["outcome"]["score_percent"], 0.0);
+
+    // Two attempts allowed: a third is refused.
+    let res = app
+        .post(&format!("/api/v1/learn/{slug}/modules/1/attempts"))
+        .bearer(&s.access_token)
+        .send()
+        .await
+        .expect(StatusCode::CONFLICT);
+    assert!(res.text().contains("attempts"), "{}", res.text());
+    // The learner can review both.
+    let list = app
+        .get(&format!("/api/v1/learn/{slug}/modules/1/attempts"))
+        .bearer(&s.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0]["result"]["passed"], true);
+    assert!(list[0]["questions"].is_null());
+}
+
+#[tokio::test]
+async fn concurrent_reports_are_merged_exactly() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let (c, slug) = published_course(
+        &app,
+        &t,
+        "Công ước CRC",
+        &[ModuleSpec {
+            title: "CRC",
+            video_s: 300.0,
+            gift: None,
+            rules: json!({"min_watched_percent": 50}),
+        }],
+    )
+    .await;
+    let s = learner_in(&app, c).await;
+    let tok = backdated(
+        &app,
+        module_view(&app, &s, &slug, 1).await["progress_token"]
+            .as_str()
+            .unwrap(),
+        3600,
+    );
+    // 60 reports of overlapping 10-second windows every 2 seconds, sent all at once, each
+    // twice, in a scrambled order.
+    let mut windows: Vec<(i64, i64)> = (0..60).map(|i| (i * 2, i * 2 + 10)).collect();
+    windows.extend(windows.clone());
+    windows.sort_by_key(|(s, _)| (s * 7919) % 113);
+    let futures = windows.iter().map(|(a, b)| {
+        let tok = tok.clone();
+        let app = &app;
+        async move { beat(app, &tok, json!([[a, b]])).await }
+    });
+    let acks = futures_util::future::join_all(futures).await;
+    let added: f64 = acks.iter().map(|a| a["added_s"].as_f64().unwrap()).sum();
+    assert!((added - 128.0).abs() < 1e-6, "added {added}");
+    let view = module_view(&app, &s, &slug, 1).await;
+    assert!((view["progress"]["watched_percent"].as_f64().unwrap() - 128.0 / 3.0).abs() < 1e-6);
+    assert_eq!(
+        app.count("learning_events WHERE verb = 'played'").await,
+        120
+    );
+    // No quiz and 42 % of the video watched with 50 % required: not complete yet.
+    assert_eq!(view["progress"]["state"], "in_progress");
+    let a = beat(&app, &tok, json!([[128, 160]])).await;
+    assert_eq!(a["module_complete"], true);
+    assert_eq!(a["course_complete"], true);
+}
+
+/// A quiz whose secrets are unique strings: none may appear in anything a learner can fetch
+/// before submitting.
+const CANARY_GIFT: &str = "// [id:c1]\n::c1:: Câu hỏi một {=Đáp án A#CANARY-FEEDBACK-RIGHT ~Đáp án B#CANARY-FEEDBACK-WRONG ####CANARY-GENERAL}\n\n// [id:c2]\n::c2:: Câu hỏi hai {=CANARY-SHORT-ANSWER =%50%CANARY-HALF-ANSWER}\n\n// [id:c3]\n::c3:: Câu hỏi ba {T#CANARY-TF-WRONG#CANARY-TF-RIGHT}\n\n// [id:c4]\n::c4:: Câu hỏi bốn {#31415.9265:0.0001}\n";
+const CANARIES: &[&str] = &[
+    "CANARY-FEEDBACK-RIGHT",
+    "CANARY-FEEDBACK-WRONG",
+    "CANARY-GENERAL",
+    "CANARY-SHORT-ANSWER",
+    "CANARY-HALF-ANSWER",
+    "CANARY-TF-WRONG",
+    "CANARY-TF-RIGHT",
+    "31415.9265",
+    "weight",
+    "accepted",
+];
+
+#[tokio::test]
+async fn no_answer_reaches_the_learner_before_submitting() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let (c, slug) = published_course(
+        &app,
+        &t,
+        "Khóa học canary",
+        &[ModuleSpec {
+            title: "Canary",
+            video_s: 200.0,
+            gift: Some(CANARY_GIFT),
+            rules: json!({}),
+        }],
+    )
+    .await;
+    let s = learner_in(&app, c).await;
+    let attempt = start(&app, &s, &slug).await;
+    let id = attempt["id"].as_i64().unwrap();
+    let mut seen = vec![("start attempt".to_owned(), attempt.to_string())];
+    for path in [
+        format!("/api/v1/attempts/{id}"),
+        format!("/api/v1/learn/{slug}/modules/1"),
+        format!("/api/v1/learn/{slug}/modules/1/attempts"),
+        format!("/api/v1/courses/{slug}"),
+        "/api/v1/me/learning".to_owned(),
+        "/api/v1/me/statements".to_owned(),
+    ] {
+        let res = app
+            .get(&path)
+            .bearer(&s.access_token)
+            .send()
+            .await
+            .expect(StatusCode::OK);
+        seen.push((path, res.text()));
+    }
+    // The pages, as the browser gets them.
+    let base = app.serve().await;
+    let (client, _) = lms_tests::browser_login(&base, &s).await;
+    for path in [
+        format!("/courses/{slug}"),
+        format!("/learn/{slug}/1"),
+        format!("/learn/{slug}/1/attempts/{id}"),
+        "/my".to_owned(),
+    ] {
+        let res = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        seen.push((path, res.text().await.unwrap()));
+    }
+    for (what, body) in &seen {
+        for canary in CANARIES {
+            assert!(!body.contains(canary), "{canary} leaked in {what}");
+        }
+    }
+    // The questions are there (so the check above looked at real content).
+    assert!(seen.iter().any(|(_, b)| b.contains("Câu hỏi bốn")));
+    assert!(
+        seen.iter()
+            .any(|(w, b)| w.contains("/attempts/") && b.contains("Đáp án B"))
+    );
+
+    // After submitting, the learner gets the feedback of what they chose.
+    let (_, graded) = submit(
+        &app,
+        &s,
+        id,
+        "k",
+        json!({"c1": {"type": "single_choice", "option_id": "b"}}),
+    )
+    .await;
+    assert!(
+        graded.to_string().contains("CANARY-FEEDBACK-WRONG"),
+        "{graded}"
+    );
+}
