@@ -49,8 +49,11 @@ curl -fsS "http://127.0.0.1:$http_port/readyz" >/dev/null || { cat "$work/server
 
 cd frontend
 # The vendored browser libraries must be exactly the locked npm versions.
-cmp -s node_modules/tus-js-client/dist/tus.min.js static/vendor/tus.min.js ||
-  { echo "e2e: static/vendor/tus.min.js differs from the locked tus-js-client: run npm run vendor" >&2; exit 1; }
+for pair in tus-js-client/dist/tus.min.js:tus.min.js hls.js/dist/hls.min.js:hls.min.js \
+  pdfjs-dist/build/pdf.min.mjs:pdf.min.mjs pdfjs-dist/build/pdf.worker.min.mjs:pdf.worker.min.mjs; do
+  cmp -s "node_modules/${pair%%:*}" "static/vendor/${pair#*:}" ||
+    { echo "e2e: static/vendor/${pair#*:} differs from node_modules/${pair%%:*} (the locked version): run npm run vendor" >&2; exit 1; }
+done
 status=0
 LMS_BASE_URL=http://127.0.0.1:$http_port LMS_MAIL_DIR=$work/mail node --test e2e/ 2>&1 | tee "$work/e2e.log" || status=$?
 if ((status != 0)); then

@@ -118,9 +118,12 @@ if [[ $mode == test ]]; then
     exit 1
   fi
 
-  # Playwright and the frontend's packages (only once the frontend has a package.json).
+  # Playwright and the frontend's packages (only once the frontend has a package.json), again
+  # whenever package-lock.json changed since the last install (npm keeps a copy of what it
+  # installed in node_modules/.package-lock.json).
   frontend=$root_dir/frontend
-  if [[ -f $frontend/package.json && ! -d $frontend/node_modules/playwright-core ]]; then
+  if [[ -f $frontend/package.json ]] && { [[ ! -d $frontend/node_modules/playwright-core ]] ||
+    [[ $frontend/package-lock.json -nt $frontend/node_modules/.package-lock.json ]]; }; then
     echo "deps: installing frontend packages (npm)"
     if [[ -f $frontend/package-lock.json ]]; then
       (cd "$frontend" && npm ci --no-audit --no-fund)

@@ -53,3 +53,55 @@ pub(crate) mod cols {
             .take()
     }
 }
+
+/// Tables the database itself keeps append-only: a trigger refuses UPDATE and DELETE, on
+/// PostgreSQL and SQLite alike (`<table>_append_only()`, `<table>_no_update`,
+/// `<table>_no_delete`).
+pub(crate) mod append_only {
+    use sea_orm_migration::prelude::*;
+    use sea_orm_migration::sea_orm::DatabaseBackend;
+
+    pub async fn enforce(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        match manager.get_database_backend() {
+            DatabaseBackend::Postgres => {
+                db.execute_unprepared(&format!(
+                    "CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                     BEGIN RAISE EXCEPTION '{table} is append-only'; END $$;
+                     CREATE TRIGGER {table}_no_update BEFORE UPDATE OR DELETE ON {table}
+                     FOR EACH ROW EXECUTE FUNCTION {table}_append_only();"
+                ))
+                .await?;
+            }
+            DatabaseBackend::Sqlite => {
+                for (event, name) in [("UPDATE", "no_update"), ("DELETE", "no_delete")] {
+                    db.execute_unprepared(&format!(
+                        "CREATE TRIGGER {table}_{name} BEFORE {event} ON {table}
+                         BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;"
+                    ))
+                    .await?;
+                }
+            }
+            other => {
+                return Err(DbErr::Migration(format!(
+                    "unsupported database backend {other:?}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops the PostgreSQL trigger function (SQLite's triggers go with their table).
+    pub async fn drop(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
+        if manager.get_database_backend() == DatabaseBackend::Postgres {
+            manager
+                .get_connection()
+                .execute_unprepared(&format!(
+                    "DROP TRIGGER IF EXISTS {table}_no_update ON {table};
+                     DROP FUNCTION IF EXISTS {table}_append_only();"
+                ))
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,10 +1,8 @@
 //! The audit log: who did what to which record, when. Append-only: the database itself refuses
 //! UPDATE and DELETE on it (a trigger on both PostgreSQL and SQLite).
 
+use crate::{append_only, cols};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
-
-use crate::cols;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -55,47 +53,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
-        let db = manager.get_connection();
-        match manager.get_database_backend() {
-            DatabaseBackend::Postgres => {
-                db.execute_unprepared(
-                    "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-                     BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
-                     CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
-                     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();",
-                )
-                .await?;
-            }
-            DatabaseBackend::Sqlite => {
-                db.execute_unprepared(
-                    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-                     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
-                )
-                .await?;
-                db.execute_unprepared(
-                    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-                     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
-                )
-                .await?;
-            }
-            other => {
-                return Err(DbErr::Migration(format!(
-                    "unsupported database backend {other:?}"
-                )));
-            }
-        }
-        Ok(())
+        append_only::enforce(manager, "audit_log").await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        if manager.get_database_backend() == DatabaseBackend::Postgres {
-            db.execute_unprepared(
-                "DROP TRIGGER IF EXISTS audit_log_no_update ON audit_log;
-                 DROP FUNCTION IF EXISTS audit_log_append_only();",
-            )
-            .await?;
-        }
+        append_only::drop(manager, "audit_log").await?;
         manager
             .drop_table(Table::drop().table(AuditLog::Table).to_owned())
             .await

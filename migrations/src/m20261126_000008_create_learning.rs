@@ -2,10 +2,8 @@
 //! state, completion), quiz attempts, and the append-only log of learning events (shaped like
 //! xAPI statements). Modules gain an optional quiz time limit.
 
+use crate::{append_only, cols};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
-
-use crate::cols;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -281,47 +279,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
-        let db = manager.get_connection();
-        match manager.get_database_backend() {
-            DatabaseBackend::Postgres => {
-                db.execute_unprepared(
-                    "CREATE FUNCTION learning_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-                     BEGIN RAISE EXCEPTION 'learning_events is append-only'; END $$;
-                     CREATE TRIGGER learning_events_no_update BEFORE UPDATE OR DELETE ON learning_events
-                     FOR EACH ROW EXECUTE FUNCTION learning_events_append_only();",
-                )
-                .await?;
-            }
-            DatabaseBackend::Sqlite => {
-                db.execute_unprepared(
-                    "CREATE TRIGGER learning_events_no_update BEFORE UPDATE ON learning_events
-                     BEGIN SELECT RAISE(ABORT, 'learning_events is append-only'); END;",
-                )
-                .await?;
-                db.execute_unprepared(
-                    "CREATE TRIGGER learning_events_no_delete BEFORE DELETE ON learning_events
-                     BEGIN SELECT RAISE(ABORT, 'learning_events is append-only'); END;",
-                )
-                .await?;
-            }
-            other => {
-                return Err(DbErr::Migration(format!(
-                    "unsupported database backend {other:?}"
-                )));
-            }
-        }
-        Ok(())
+        append_only::enforce(manager, "learning_events").await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        if manager.get_database_backend() == DatabaseBackend::Postgres {
-            db.execute_unprepared(
-                "DROP TRIGGER IF EXISTS learning_events_no_update ON learning_events;
-                 DROP FUNCTION IF EXISTS learning_events_append_only();",
-            )
-            .await?;
-        }
+        append_only::drop(manager, "learning_events").await?;
         for t in ["learning_events", "quiz_attempts", "module_progress"] {
             manager
                 .drop_table(Table::drop().table(Alias::new(t)).to_owned())

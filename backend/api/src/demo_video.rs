@@ -102,36 +102,25 @@ fn generated_fingerprint(spec: &ModuleSpec, video: &VideoSpec) -> String {
     hex::encode(h.finalize())
 }
 
-/// Slide headings with their start times, from `## Heading {t=M:SS}` lines.
+/// Slide headings with their start times (a slide without a timecode comes 30 s after the
+/// previous one), from the module's Markdown slides.
 pub fn slide_cards(markdown: &str) -> Vec<(f64, String)> {
-    let mut out = Vec::new();
-    for line in markdown.lines() {
-        let Some(heading) = line.strip_prefix("## ") else {
+    let mut out: Vec<(f64, String)> = Vec::new();
+    for slide in lms_domain::courses::slides::split(markdown) {
+        let Some(heading) = slide
+            .markdown
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("## "))
+        else {
             continue;
         };
-        let (text, at) = match heading.rfind("{t=") {
-            Some(i) if heading.trim_end().ends_with('}') => {
-                let code = heading[i + 3..].trim_end().trim_end_matches('}');
-                (heading[..i].trim().to_owned(), parse_timecode(code))
-            }
-            _ => (heading.trim().to_owned(), None),
-        };
-        let at = at.unwrap_or_else(|| {
-            out.last()
-                .map(|(t, _): &(f64, String)| t + 30.0)
-                .unwrap_or(0.0)
-        });
-        out.push((at, text));
+        let at = slide
+            .at_s
+            .unwrap_or_else(|| out.last().map_or(0.0, |(t, _)| t + 30.0));
+        out.push((at, heading.trim().to_owned()));
     }
     out
-}
-
-fn parse_timecode(code: &str) -> Option<f64> {
-    let mut total = 0.0;
-    for part in code.split(':') {
-        total = total * 60.0 + part.trim().parse::<f64>().ok()?;
-    }
-    Some(total)
 }
 
 /// Breaks text into lines of at most `width` characters, at spaces.

@@ -460,6 +460,7 @@ learn-rules-no-quiz = To complete: watch at least { $percent } % of the video.
 learn-prev = ← Previous module
 learn-next = Next module →
 learn-course-complete = Congratulations! You have completed the course.
+learn-download-slides = Download the slides (PDF)
 learn-slide-jump = Jump the video to { $time }
 quiz-heading = Quiz
 quiz-summary = { $questions } questions · pass mark { $pass } %

@@ -439,6 +439,7 @@ learn-rules-no-quiz = Để hoàn thành: xem ít nhất { $percent } % video.
 learn-prev = ← Bài trước
 learn-next = Bài tiếp theo →
 learn-course-complete = Chúc mừng! Bạn đã hoàn thành khóa học.
+learn-download-slides = Tải tệp trình chiếu (PDF)
 learn-slide-jump = Chuyển video đến { $time }
 quiz-heading = Bài kiểm tra
 quiz-summary = { $questions } câu hỏi · cần đạt { $pass } %

@@ -86,6 +86,23 @@ pub async fn resume(
     .into_response()
 }
 
+/// The signed-in learner and the module they asked for, or the page to show instead (login,
+/// the course page to enrol, not found).
+async fn learner_module(
+    state: &AppState,
+    page: &Page,
+    slug: &str,
+    number: usize,
+) -> Result<(std::sync::Arc<crate::auth::AuthSession>, LearnerModule), Box<Response>> {
+    let Some(me) = page.user.clone() else {
+        return Err(Box::new(login_redirect(&page.path)));
+    };
+    match learning::open_module(&state.db, me.user.id, &me.grants, slug, number).await {
+        Ok(lm) => Ok((me, lm)),
+        Err(e) => Err(Box::new(refused(state, page, slug, e))),
+    }
+}
+
 async fn module_context(
     state: &AppState,
     page: &Page,
@@ -139,7 +156,7 @@ async fn module_context(
             "resume": if here.state == ModuleState::Complete && here.position_s >= duration_s - 5.0 { 0.0 } else { here.position_s },
             "duration": duration_s,
             "watched": watched_s,
-            "watched_percent": here.watched_percent.floor(),
+            "watched_percent": here.watched_percent.floor() as i64,
             "watched_text": crate::i18n::t_args(lang, "learn-watched", &[("percent", (here.watched_percent.floor() as i64).into())]),
         });
     }
@@ -192,10 +209,10 @@ async fn module_context(
             "exhausted": open.is_none() && left == Some(0) && !here.quiz_passed,
             "open_url": open.map(|a| format!("/learn/{slug}/{}/attempts/{}", lm.number(), a.id)),
             "passed": here.quiz_passed,
-            "best": here.best_score_percent.map(|b| b.round()),
+            "best": here.best_score_percent.map(|b| b.round() as i64),
             "attempts": list.iter().filter(|a| a.submitted_at.is_some()).map(|a| json!({
                 "number": a.number,
-                "score": a.score_percent.map(|s| s.round()),
+                "score": a.score_percent.map(|s| s.round() as i64),
                 "passed": a.passed.unwrap_or(false),
                 "submitted_at": a.submitted_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
                 "url": format!("/learn/{slug}/{}/attempts/{}", lm.number(), a.id),
@@ -233,12 +250,9 @@ pub async fn module(
     page: Page,
     Path((slug, number)): Path<(String, usize)>,
 ) -> Response {
-    let Some(me) = page.user.clone() else {
-        return login_redirect(&page.path);
-    };
-    let lm = match learning::open_module(&state.db, me.user.id, &me.grants, &slug, number).await {
-        Ok(lm) => lm,
-        Err(e) => return refused(&state, &page, &slug, e),
+    let (me, lm) = match learner_module(&state, &page, &slug, number).await {
+        Ok(found) => found,
+        Err(res) => return *res,
     };
     match module_context(&state, &page, me.user.id, &lm).await {
         Ok(ctx) => page.render(
@@ -258,12 +272,9 @@ pub async fn start_quiz(
     page: Page,
     Path((slug, number)): Path<(String, usize)>,
 ) -> Response {
-    let Some(me) = page.user.clone() else {
-        return login_redirect(&page.path);
-    };
-    let lm = match learning::open_module(&state.db, me.user.id, &me.grants, &slug, number).await {
-        Ok(lm) => lm,
-        Err(e) => return refused(&state, &page, &slug, e),
+    let (me, lm) = match learner_module(&state, &page, &slug, number).await {
+        Ok(found) => found,
+        Err(res) => return *res,
     };
     match attempts::start(&state.db, &lm, me.user.id, page.lang, Utc::now()).await {
         Ok(open) => Redirect::to(&format!(
@@ -302,9 +313,15 @@ fn question_context(q: &LearnerQuestion, n: usize) -> Value {
     v
 }
 
+/// Points as people write them: 1, 0.5, 0.33.
+fn points(p: f64) -> String {
+    let s = format!("{p:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
 fn result_context(page: &Page, g: &Graded, questions: &[LearnerQuestion]) -> Value {
     json!({
-        "score": g.outcome.score_percent.round(),
+        "score": g.outcome.score_percent.round() as i64,
         "points": g.outcome.points,
         "max_points": g.outcome.max_points,
         "passed": g.passed,
@@ -317,8 +334,8 @@ fn result_context(page: &Page, g: &Graded, questions: &[LearnerQuestion]) -> Val
                 "n": i + 1,
                 "html": q.map(|q| to_safe_html(&q.text)),
                 "correct": o.correct,
-                "points": format!("{:.2}", o.points_awarded).trim_end_matches('0').trim_end_matches('.').to_owned(),
-                "possible": o.points_possible,
+                "points": points(o.points_awarded),
+                "possible": points(o.points_possible),
                 "feedback": o.feedback.iter().map(|f| to_safe_html(f)).collect::<Vec<_>>(),
                 "label": page.t(if o.correct { "quiz-correct" } else if o.score > 0.0 { "quiz-partly-correct" } else { "quiz-incorrect" }),
             })
@@ -345,12 +362,9 @@ pub async fn attempt(
     page: Page,
     Path((slug, number, id)): Path<(String, usize, i64)>,
 ) -> Response {
-    let Some(me) = page.user.clone() else {
-        return login_redirect(&page.path);
-    };
-    let lm = match learning::open_module(&state.db, me.user.id, &me.grants, &slug, number).await {
-        Ok(lm) => lm,
-        Err(e) => return refused(&state, &page, &slug, e),
+    let (me, lm) = match learner_module(&state, &page, &slug, number).await {
+        Ok(found) => found,
+        Err(res) => return *res,
     };
     let a = match attempt_for_page(&state, me.user.id, &lm, id).await {
         Ok(a) => a,
@@ -383,6 +397,7 @@ pub async fn attempt(
                     .collect::<Vec<_>>()
             );
             ctx["deadline"] = json!(a.deadline_at.map(|d| d.to_rfc3339()));
+            ctx["now"] = json!(Utc::now().to_rfc3339());
         }
     }
     page.render(
@@ -457,12 +472,9 @@ pub async fn submit(
     Path((slug, number, id)): Path<(String, usize, i64)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let Some(me) = page.user.clone() else {
-        return login_redirect(&page.path);
-    };
-    let lm = match learning::open_module(&state.db, me.user.id, &me.grants, &slug, number).await {
-        Ok(lm) => lm,
-        Err(e) => return refused(&state, &page, &slug, e),
+    let (me, lm) = match learner_module(&state, &page, &slug, number).await {
+        Ok(found) => found,
+        Err(res) => return *res,
     };
     let a = match attempt_for_page(&state, me.user.id, &lm, id).await {
         Ok(a) => a,
@@ -509,7 +521,7 @@ pub async fn my_learning_page(State(state): State<AppState>, page: Page) -> Resp
                 "slug": i.slug,
                 "title": i.title,
                 "assigned": i.source == "assigned",
-                "percent": i.percent.floor(),
+                "percent": i.percent.floor() as i64,
                 "done": i.required_complete,
                 "required": i.modules_required,
                 "complete": i.completed_at.is_some(),

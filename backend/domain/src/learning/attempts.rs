@@ -327,27 +327,19 @@ where
     let duration_ms = m
         .and_then(|m| m.video_duration_s)
         .map_or(0, |s| (s * 1000.0).round() as i64);
-    module_progress::Entity::insert(module_progress::ActiveModel {
-        id: NotSet,
-        user_id: Set(user_id),
-        course_id: Set(a.course_id),
-        module_uid: Set(a.module_uid.clone()),
-        duration_ms: Set(duration_ms),
-        min_watched_percent: Set(rules.min_watched_percent),
-        quiz_required: Set(true),
-        quiz_passed: Set(false),
-        best_score_percent: Set(None),
-        intervals: Set("[]".into()),
-        watched_ms: Set(0),
-        position_ms: Set(0),
-        reports: Set(0),
-        last_report_at: Set(now),
-        budget_from: Set(now),
-        budget_used_ms: Set(0),
-        completed_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
+    module_progress::Entity::insert(
+        super::NewProgress {
+            user_id,
+            course_id: a.course_id,
+            module_uid: &a.module_uid,
+            duration_ms,
+            min_watched_percent: rules.min_watched_percent,
+            quiz_required: true,
+            budget_from: now,
+            now,
+        }
+        .row(),
+    )
     .on_conflict(
         OnConflict::columns([
             module_progress::Column::UserId,

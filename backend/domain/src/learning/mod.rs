@@ -114,3 +114,43 @@ pub async fn progress_of_course(
         .map(|p| (p.module_uid.clone(), p))
         .collect())
 }
+
+/// A learner's first progress row for a module (nothing watched, quiz not passed), with the
+/// module's rules; the wall-clock budget of the page view issued at `budget_from` starts.
+pub(crate) struct NewProgress<'a> {
+    pub user_id: i64,
+    pub course_id: i64,
+    pub module_uid: &'a str,
+    pub duration_ms: i64,
+    pub min_watched_percent: i32,
+    pub quiz_required: bool,
+    pub budget_from: chrono::DateTime<chrono::Utc>,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+impl NewProgress<'_> {
+    pub(crate) fn row(&self) -> module_progress::ActiveModel {
+        use sea_orm::{ActiveValue::NotSet, Set};
+        module_progress::ActiveModel {
+            id: NotSet,
+            user_id: Set(self.user_id),
+            course_id: Set(self.course_id),
+            module_uid: Set(self.module_uid.to_owned()),
+            duration_ms: Set(self.duration_ms),
+            min_watched_percent: Set(self.min_watched_percent),
+            quiz_required: Set(self.quiz_required),
+            quiz_passed: Set(false),
+            best_score_percent: Set(None),
+            intervals: Set("[]".into()),
+            watched_ms: Set(0),
+            position_ms: Set(0),
+            reports: Set(0),
+            last_report_at: Set(self.now),
+            budget_from: Set(self.budget_from),
+            budget_used_ms: Set(0),
+            completed_at: Set(None),
+            created_at: Set(self.now),
+            updated_at: Set(self.now),
+        }
+    }
+}

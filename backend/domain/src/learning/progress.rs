@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -284,27 +284,17 @@ where
 
 fn new_row(r: &Report) -> module_progress::ActiveModel {
     let c = &r.claims;
-    module_progress::ActiveModel {
-        id: NotSet,
-        user_id: Set(c.user_id),
-        course_id: Set(c.course_id),
-        module_uid: Set(c.module_uid.clone()),
-        duration_ms: Set(c.duration_ms),
-        min_watched_percent: Set(c.min_watched_percent),
-        quiz_required: Set(c.quiz_required),
-        quiz_passed: Set(false),
-        best_score_percent: Set(None),
-        intervals: Set("[]".into()),
-        watched_ms: Set(0),
-        position_ms: Set(0),
-        reports: Set(0),
-        last_report_at: Set(r.received_at),
-        budget_from: Set(DateTime::from_timestamp(c.issued_at, 0).unwrap_or(r.received_at)),
-        budget_used_ms: Set(0),
-        completed_at: Set(None),
-        created_at: Set(r.received_at),
-        updated_at: Set(r.received_at),
+    super::NewProgress {
+        user_id: c.user_id,
+        course_id: c.course_id,
+        module_uid: &c.module_uid,
+        duration_ms: c.duration_ms,
+        min_watched_percent: c.min_watched_percent,
+        quiz_required: c.quiz_required,
+        budget_from: DateTime::from_timestamp(c.issued_at, 0).unwrap_or(r.received_at),
+        now: r.received_at,
     }
+    .row()
 }
 
 /// Reads and locks the rows of `keys` (sorted, so that two servers lock in the same order).
