@@ -84,5 +84,10 @@ else
   echo "bench: PostgreSQL not reachable on 127.0.0.1:5432; PostgreSQL run skipped"
 fi
 
+# Progress heartbeats on PostgreSQL: group commit beside pgbench doing the same write.
+if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  scripts/bench-progress.sh
+fi
+
 # The media pipeline: a 60-second 1080p30 clip through the ladder, beside the ffmpeg CLI.
 scripts/bench-media.sh

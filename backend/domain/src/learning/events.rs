@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -74,6 +74,40 @@ impl Event {
 
 /// Writes events (one statement, however many), in the caller's transaction.
 pub async fn record(db: &impl ConnectionTrait, events: Vec<Event>) -> DomainResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Whole columns as arrays: one statement text, prepared once, whatever the count.
+        let at: Vec<i64> = events.iter().map(|e| e.at.timestamp_micros()).collect();
+        let actors: Vec<i64> = events.iter().map(|e| e.actor_user_id).collect();
+        let verbs: Vec<String> = events.iter().map(|e| e.verb.to_owned()).collect();
+        let types: Vec<String> = events.iter().map(|e| e.object_type.to_owned()).collect();
+        let ids: Vec<String> = events.iter().map(|e| e.object_id.clone()).collect();
+        let courses: Vec<i64> = events.iter().map(|e| e.course_id).collect();
+        let results: Vec<String> = events
+            .iter()
+            .map(|e| e.result.as_ref().map(|r| r.to_string()).unwrap_or_default())
+            .collect();
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO learning_events (at, actor_user_id, verb, object_type, object_id, course_id, result) \
+             SELECT timestamptz 'epoch' + a * interval '1 microsecond', u, v, t, o, c, NULLIF(r, '') \
+             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], \
+               $6::bigint[], $7::text[]) AS e(a, u, v, t, o, c, r)",
+            [
+                at.into(),
+                actors.into(),
+                verbs.into(),
+                types.into(),
+                ids.into(),
+                courses.into(),
+                results.into(),
+            ],
+        ))
+        .await?;
+        return Ok(());
+    }
     // Bound the statement's parameter count (8 per row) well below SQLite's and
     // PostgreSQL's limits.
     let mut rows = events.into_iter().map(Event::into_active).peekable();

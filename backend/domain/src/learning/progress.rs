@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement, TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -123,6 +123,7 @@ where
     if reports.is_empty() {
         return Ok(Vec::new());
     }
+    let started = std::time::Instant::now();
     let txn = db.begin().await?;
     let mut keys: Vec<(i64, String)> = reports.iter().map(Report::key).collect();
     keys.sort();
@@ -134,24 +135,16 @@ where
     if rows.len() < keys.len() {
         let first_of_key: HashMap<(i64, String), &Report> =
             reports.iter().rev().map(|r| (r.key(), r)).collect();
-        let missing: Vec<module_progress::ActiveModel> = keys
+        let missing: Vec<&Report> = keys
             .iter()
             .filter(|k| !rows.contains_key(*k))
-            .map(|k| new_row(first_of_key[k]))
+            .map(|k| first_of_key[k])
             .collect();
-        for chunk in missing.chunks(ROWS_PER_STATEMENT) {
-            module_progress::Entity::insert_many(chunk.to_vec())
-                .on_conflict(
-                    OnConflict::columns([Column::UserId, Column::ModuleUid])
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .exec_without_returning(&txn)
-                .await?;
-        }
+        insert_missing(&txn, &missing).await?;
         rows = lock_rows(&txn, &keys).await?;
     }
 
+    let locked = started.elapsed();
     struct Working {
         row: module_progress::Model,
         set: Vec<Interval>,
@@ -238,11 +231,176 @@ where
         });
     }
 
-    let changed: Vec<module_progress::ActiveModel> = working
+    let merged = started.elapsed();
+    let changed: Vec<module_progress::Model> = working
         .into_values()
-        .map(|w| {
-            let mut a: module_progress::ActiveModel = w.row.into();
-            a.intervals = Set(intervals::to_json(&w.set));
+        .map(|w| module_progress::Model {
+            intervals: intervals::to_json(&w.set),
+            ..w.row
+        })
+        .collect();
+    write_rows(&txn, changed).await?;
+    let upserted = started.elapsed();
+    events::record(&txn, log).await?;
+    let logged = started.elapsed();
+    for (i, user_id, course_id) in completed_modules {
+        if completion::complete_course_if_done(&txn, user_id, course_id, reports[i].received_at)
+            .await?
+        {
+            acks[i].course_complete = true;
+        }
+    }
+    txn.commit().await?;
+    tracing::debug!(
+        reports = reports.len(),
+        rows = keys.len(),
+        ?locked,
+        ?merged,
+        ?upserted,
+        ?logged,
+        total = ?started.elapsed(),
+        "progress batch"
+    );
+    Ok(acks)
+}
+
+/// Microseconds since the epoch: how timestamps travel in PostgreSQL arrays here.
+fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+/// On PostgreSQL the statements below take whole columns as arrays (`unnest`), so their
+/// text never changes with the batch size: each is prepared once per connection instead of
+/// parsed and planned for every batch.
+fn is_postgres(db: &impl ConnectionTrait) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
+}
+
+/// Creates the rows of reports about modules the learner has no row for yet (another server
+/// may have created some meanwhile: those are left alone).
+async fn insert_missing(db: &impl ConnectionTrait, missing: &[&Report]) -> DomainResult<()> {
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if is_postgres(db) {
+        let users: Vec<i64> = missing.iter().map(|r| r.claims.user_id).collect();
+        let courses: Vec<i64> = missing.iter().map(|r| r.claims.course_id).collect();
+        let uids: Vec<String> = missing
+            .iter()
+            .map(|r| r.claims.module_uid.clone())
+            .collect();
+        let durations: Vec<i64> = missing.iter().map(|r| r.claims.duration_ms).collect();
+        let mins: Vec<i32> = missing
+            .iter()
+            .map(|r| r.claims.min_watched_percent)
+            .collect();
+        let quizzes: Vec<bool> = missing.iter().map(|r| r.claims.quiz_required).collect();
+        let nows: Vec<i64> = missing.iter().map(|r| micros(r.received_at)).collect();
+        let budgets: Vec<i64> = missing
+            .iter()
+            .map(|r| r.claims.issued_at.saturating_mul(1_000_000))
+            .collect();
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO module_progress (user_id, course_id, module_uid, duration_ms, \
+               min_watched_percent, quiz_required, last_report_at, budget_from, created_at, updated_at) \
+             SELECT u, c, m, d, w, q, \
+               timestamptz 'epoch' + n * interval '1 microsecond', \
+               timestamptz 'epoch' + b * interval '1 microsecond', \
+               timestamptz 'epoch' + n * interval '1 microsecond', \
+               timestamptz 'epoch' + n * interval '1 microsecond' \
+             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::int[], \
+               $6::bool[], $7::bigint[], $8::bigint[]) AS t(u, c, m, d, w, q, n, b) \
+             ON CONFLICT (user_id, module_uid) DO NOTHING",
+            [
+                users.into(),
+                courses.into(),
+                uids.into(),
+                durations.into(),
+                mins.into(),
+                quizzes.into(),
+                nows.into(),
+                budgets.into(),
+            ],
+        ))
+        .await?;
+        return Ok(());
+    }
+    let rows: Vec<module_progress::ActiveModel> = missing.iter().map(|r| new_row(r)).collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        module_progress::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([Column::UserId, Column::ModuleUid])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Writes back every column a report can change, for rows locked by [`lock_rows`].
+async fn write_rows(
+    db: &impl ConnectionTrait,
+    rows: Vec<module_progress::Model>,
+) -> DomainResult<()> {
+    if is_postgres(db) {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let durations: Vec<i64> = rows.iter().map(|r| r.duration_ms).collect();
+        let mins: Vec<i32> = rows.iter().map(|r| r.min_watched_percent).collect();
+        let quizzes: Vec<bool> = rows.iter().map(|r| r.quiz_required).collect();
+        let sets: Vec<String> = rows.iter().map(|r| r.intervals.clone()).collect();
+        let watched: Vec<i64> = rows.iter().map(|r| r.watched_ms).collect();
+        let positions: Vec<i64> = rows.iter().map(|r| r.position_ms).collect();
+        let reports: Vec<i32> = rows.iter().map(|r| r.reports).collect();
+        let last: Vec<i64> = rows.iter().map(|r| micros(r.last_report_at)).collect();
+        let budget_from: Vec<i64> = rows.iter().map(|r| micros(r.budget_from)).collect();
+        let budget_used: Vec<i64> = rows.iter().map(|r| r.budget_used_ms).collect();
+        let completed: Vec<i64> = rows
+            .iter()
+            .map(|r| r.completed_at.map_or(-1, micros))
+            .collect();
+        let updated: Vec<i64> = rows.iter().map(|r| micros(r.updated_at)).collect();
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE module_progress AS p SET duration_ms = t.d, min_watched_percent = t.w, \
+               quiz_required = t.q, intervals = t.iv, watched_ms = t.wm, position_ms = t.pos, \
+               reports = t.r, \
+               last_report_at = timestamptz 'epoch' + t.lr * interval '1 microsecond', \
+               budget_from = timestamptz 'epoch' + t.bf * interval '1 microsecond', \
+               budget_used_ms = t.bu, \
+               completed_at = CASE WHEN t.ca < 0 THEN NULL \
+                 ELSE timestamptz 'epoch' + t.ca * interval '1 microsecond' END, \
+               updated_at = timestamptz 'epoch' + t.ua * interval '1 microsecond' \
+             FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::bool[], $5::text[], \
+               $6::bigint[], $7::bigint[], $8::int[], $9::bigint[], $10::bigint[], $11::bigint[], \
+               $12::bigint[], $13::bigint[]) \
+               AS t(id, d, w, q, iv, wm, pos, r, lr, bf, bu, ca, ua) \
+             WHERE p.id = t.id",
+            [
+                ids.into(),
+                durations.into(),
+                mins.into(),
+                quizzes.into(),
+                sets.into(),
+                watched.into(),
+                positions.into(),
+                reports.into(),
+                last.into(),
+                budget_from.into(),
+                budget_used.into(),
+                completed.into(),
+                updated.into(),
+            ],
+        ))
+        .await?;
+        return Ok(());
+    }
+    let changed: Vec<module_progress::ActiveModel> = rows
+        .into_iter()
+        .map(|r| {
+            let a: module_progress::ActiveModel = r.into();
             // Every column goes into the upsert.
             a.reset_all()
         })
@@ -267,19 +425,10 @@ where
                     ])
                     .to_owned(),
             )
-            .exec_without_returning(&txn)
+            .exec_without_returning(db)
             .await?;
     }
-    events::record(&txn, log).await?;
-    for (i, user_id, course_id) in completed_modules {
-        if completion::complete_course_if_done(&txn, user_id, course_id, reports[i].received_at)
-            .await?
-        {
-            acks[i].course_complete = true;
-        }
-    }
-    txn.commit().await?;
-    Ok(acks)
+    Ok(())
 }
 
 fn new_row(r: &Report) -> module_progress::ActiveModel {
@@ -304,6 +453,24 @@ async fn lock_rows(
 ) -> DomainResult<HashMap<(i64, String), module_progress::Model>> {
     use sea_orm::sea_query::ExprTrait;
     let mut out = HashMap::with_capacity(keys.len());
+    if is_postgres(db) {
+        let users: Vec<i64> = keys.iter().map(|(u, _)| *u).collect();
+        let uids: Vec<String> = keys.iter().map(|(_, m)| m.clone()).collect();
+        let rows = module_progress::Entity::find()
+            .from_raw_sql(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT * FROM module_progress \
+                 WHERE (user_id, module_uid) IN (SELECT * FROM unnest($1::bigint[], $2::text[])) \
+                 ORDER BY user_id, module_uid FOR UPDATE",
+                [users.into(), uids.into()],
+            ))
+            .all(db)
+            .await?;
+        for row in rows {
+            out.insert((row.user_id, row.module_uid.clone()), row);
+        }
+        return Ok(out);
+    }
     for chunk in keys.chunks(ROWS_PER_STATEMENT) {
         let rows = module_progress::Entity::find()
             .filter(
