@@ -103,6 +103,27 @@ test('a trainer builds and publishes a course; a visitor finds it and enrols', {
     assert.ok(Math.abs(duration - 8) < 0.5, `the preview plays the 8-second upload (duration ${duration})`);
     await shot(page, '21-module-video-ready');
 
+    // Captions: a broken SRT is refused with its line numbers, a good one is listed.
+    await page.getByLabel(vi['captions-language'], { exact: true }).selectOption('vi');
+    await page.getByLabel(vi['captions-file'], { exact: true }).setInputFiles({
+      name: 'phu-de.srt', mimeType: 'application/x-subrip',
+      buffer: Buffer.from('1\n00:00:01,000 --> 00:00:03,000\nXin chào\n\n2\n00:00:05,000 --> 00:00:04,000\nNgược thời gian\n'),
+    });
+    await page.getByRole('button', { name: vi['captions-upload'], exact: true }).click();
+    const problems = page.locator('#caption-error');
+    await problems.waitFor();
+    assert.match(await problems.innerText(), /^6: /m, 'the problem is reported with its line');
+    // Chromium logs the refused request (422) as a console error: expected here.
+    const refused = consoleErrors.findIndex((e) => e.includes('status of 422'));
+    assert.ok(refused >= 0, 'the browser saw the 422');
+    consoleErrors.splice(refused, 1);
+    await page.getByLabel(vi['captions-file'], { exact: true }).setInputFiles({
+      name: 'phu-de.srt', mimeType: 'application/x-subrip',
+      buffer: Buffer.from('1\n00:00:01,000 --> 00:00:03,000\nXin chào\n\n2\n00:00:04,000 --> 00:00:06,000\nQuyền con người\n'),
+    });
+    await page.getByRole('button', { name: vi['captions-upload'], exact: true }).click();
+    await page.locator('#captions-list li', { hasText: 'vi' }).waitFor();
+
     // Its quiz, in GIFT.
     await page.locator('#gift').fill(GIFT);
     await page.getByRole('button', { name: vi['quiz-save-submit'], exact: true }).click();

@@ -505,3 +505,14 @@ my-learning-continue = Continue
 my-learning-start = Start
 my-learning-review = Review
 my-learning-completed = Completed on { $date }
+
+## Captions (module editor)
+captions-heading = Captions
+captions-none = This video has no captions yet.
+captions-language = Language
+captions-label = Name shown to learners (optional)
+captions-file = Caption file
+captions-file-hint = WebVTT (.vtt) or SRT (.srt); SRT is converted to WebVTT. Upload the same language again to replace it.
+captions-upload = Upload captions
+captions-saved = Captions saved.
+captions-failed = The captions were not saved:

@@ -484,3 +484,14 @@ my-learning-continue = Tiếp tục học
 my-learning-start = Bắt đầu học
 my-learning-review = Xem lại
 my-learning-completed = Hoàn thành ngày { $date }
+
+## Captions (module editor)
+captions-heading = Phụ đề
+captions-none = Video chưa có phụ đề.
+captions-language = Ngôn ngữ
+captions-label = Tên hiển thị (không bắt buộc)
+captions-file = Tệp phụ đề
+captions-file-hint = WebVTT (.vtt) hoặc SRT (.srt); tệp SRT được chuyển sang WebVTT. Tải lại cùng ngôn ngữ để thay thế.
+captions-upload = Tải phụ đề lên
+captions-saved = Đã lưu phụ đề.
+captions-failed = Không lưu được phụ đề:

@@ -655,6 +655,8 @@ async fn module_editor(
                 if let Some(links) = lms_domain::media::delivery_links(state.config.jwt_secret.0.as_bytes(), &a, 3600) {
                     v["preview_mp4"] = json!(links.mp4);
                     v["preview_poster"] = json!(links.poster);
+                    v["captions"] = json!(lms_domain::media::captions_of(&a).iter().map(|t| json!({"language": t.language, "label": t.label})).collect::<Vec<_>>());
+                    v["caption_languages"] = json!(lms_domain::courses::CONTENT_LANGUAGES.iter().map(|c| json!({"code": c, "label": page.t(&format!("lang-name-{c}"))})).collect::<Vec<_>>());
                 }
                 v
             }),
