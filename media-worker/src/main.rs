@@ -147,6 +147,12 @@ struct RunArgs {
     /// Time the current job may still run after SIGINT/SIGTERM before it is given back.
     #[arg(long, default_value_t = 30)]
     shutdown_grace_s: u64,
+    /// The longest one job may run, in seconds; past it the job fails for good.
+    #[arg(long, env = "LMS_JOB_MAX_SECONDS", default_value_t = 1800)]
+    job_max_seconds: u64,
+    /// The most memory one job may use (this process's resident set), in MiB.
+    #[arg(long, env = "LMS_JOB_MAX_MEMORY_MB", default_value_t = 4096)]
+    job_max_memory_mb: u64,
     /// Process at most one job, then exit.
     #[arg(long)]
     once: bool,
@@ -452,6 +458,8 @@ fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut cfg = WorkerConfig::new(args.worker_id.unwrap_or_else(worker::default_worker_id));
     cfg.poll_interval = Duration::from_millis(args.poll_interval_ms);
     cfg.shutdown_grace = Duration::from_secs(args.shutdown_grace_s);
+    cfg.max_job_time = Duration::from_secs(args.job_max_seconds);
+    cfg.max_job_memory_bytes = args.job_max_memory_mb << 20;
     cfg.once = args.once;
     cfg.probe = options;
 

@@ -56,6 +56,13 @@ pub struct WorkerConfig {
     pub storage_dir: PathBuf,
     /// How often transcode progress is written to the job row.
     pub progress_every: Duration,
+    /// The longest one job may run (wall clock) before it fails for good.
+    pub max_job_time: Duration,
+    /// The most memory (resident set of this process, which runs one job at a time) a job
+    /// may use before it fails for good.
+    pub max_job_memory_bytes: u64,
+    /// How often the limits are checked.
+    pub limit_check_every: Duration,
 }
 
 /// The storage directory the web server uses, from the same environment variables.
@@ -82,6 +89,9 @@ impl WorkerConfig {
             probe: ProbeOptions::default(),
             storage_dir: default_storage_dir(),
             progress_every: Duration::from_secs(1),
+            max_job_time: Duration::from_secs(30 * 60),
+            max_job_memory_bytes: 4 << 30,
+            limit_check_every: Duration::from_secs(1),
         }
     }
 
@@ -265,6 +275,7 @@ async fn process(
     let joined = match supervise(db, cfg, &job, shutdown, &abort, task, None).await {
         Supervised::Finished(joined) => joined,
         Supervised::Lost => return Ok(JobOutcome::Lost),
+        Supervised::OverLimit(limit) => return reject(db, cfg, &job, &limit.error().en).await,
     };
     let result = match joined {
         Ok(result) => result,
@@ -378,6 +389,58 @@ enum Supervised<T> {
     Finished(Result<T, tokio::task::JoinError>),
     /// The lease was lost (taken over or cancelled); the task was told to abort.
     Lost,
+    /// The job ran past a limit; the task was told to abort and has stopped.
+    OverLimit(Limit),
+}
+
+/// A per-job limit a job ran past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Time(Duration),
+    Memory(u64),
+}
+
+impl Limit {
+    fn error(self) -> lms_domain::media::MediaError {
+        match self {
+            Limit::Time(d) => {
+                let (n, en_unit, vi_unit) = if d.as_secs() >= 120 {
+                    (d.as_secs().div_ceil(60), "minute", "phút")
+                } else {
+                    (d.as_secs_f64().ceil() as u64, "second", "giây")
+                };
+                lms_domain::media::MediaError {
+                    code: "too_slow".into(),
+                    en: format!(
+                        "processing took longer than the {n}-{en_unit} limit; try a shorter or smaller video"
+                    ),
+                    vi: format!(
+                        "quá trình xử lý vượt quá giới hạn {n} {vi_unit}; hãy thử video ngắn hơn hoặc nhỏ hơn"
+                    ),
+                }
+            }
+            Limit::Memory(bytes) => {
+                let mib = bytes >> 20;
+                lms_domain::media::MediaError {
+                    code: "too_much_memory".into(),
+                    en: format!(
+                        "processing needed more than the {mib} MiB memory limit; try a video of lower resolution"
+                    ),
+                    vi: format!(
+                        "quá trình xử lý cần nhiều hơn giới hạn bộ nhớ {mib} MiB; hãy thử video có độ phân giải thấp hơn"
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// This process's resident memory, from /proc (None where there is no /proc).
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // The page size of every Linux platform we build for.
+    Some(pages * 4096)
 }
 
 /// Waits for a blocking task while keeping the job's lease alive, writing its progress, and
@@ -401,9 +464,24 @@ async fn supervise<T>(
     let mut deadline: Option<Instant> = None;
     let mut lost = false;
     let mut stopping = false;
+    let started = Instant::now();
+    let mut limits = tokio::time::interval(cfg.limit_check_every);
+    limits.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut over: Option<Limit> = None;
     let joined = loop {
         tokio::select! {
             res = &mut task => break res,
+            _ = limits.tick(), if over.is_none() && !lost => {
+                if started.elapsed() > cfg.max_job_time {
+                    over = Some(Limit::Time(cfg.max_job_time));
+                } else if resident_bytes().is_some_and(|b| b > cfg.max_job_memory_bytes) {
+                    over = Some(Limit::Memory(cfg.max_job_memory_bytes));
+                }
+                if let Some(limit) = over {
+                    warn!(?limit, "job over its limit; aborting");
+                    abort.store(true, Ordering::Relaxed);
+                }
+            }
             _ = beat.tick(), if !lost => {
                 match jobs::heartbeat(db, job.id, worker, cfg.lease()).await {
                     Ok(true) => {}
@@ -444,6 +522,8 @@ async fn supervise<T>(
     };
     if lost {
         Supervised::Lost
+    } else if let Some(limit) = over {
+        Supervised::OverLimit(limit)
     } else {
         Supervised::Finished(joined)
     }
@@ -532,6 +612,13 @@ async fn process_transcode(
     let joined = match supervise(db, cfg, &job, shutdown, &abort, task, Some(progress_rx)).await {
         Supervised::Finished(joined) => joined,
         Supervised::Lost => return Ok(JobOutcome::Lost),
+        Supervised::OverLimit(limit) => {
+            // For good: the same file would run past the same limit again.
+            let error = limit.error();
+            let (outcome, _) = record_failure(db, cfg, &job, &error.en, Failure::Permanent).await?;
+            media::mark_failed(db, asset_id, &error).await?;
+            return Ok(outcome);
+        }
     };
     let result = match joined {
         Ok(result) => result,

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use lms_domain::jobs::{self, status};
 use lms_domain::media::{self, NewVideo};
@@ -333,4 +334,79 @@ async fn a_worker_killed_mid_transcode_is_replaced_without_leftovers() {
         4,
         "240p, 360p, 480p, 720p once each: {master}"
     );
+}
+
+/// A clip that takes the ladder a moment to encode (a few hundred milliseconds at least).
+async fn slow_enough_upload(db: &sea_orm::DatabaseConnection, ws: &Workspace) -> (i64, i64) {
+    upload(db, ws, |p| {
+        let out = p.to_string_lossy().into_owned();
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=1280x720:r=30:d=6",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            &out,
+        ]);
+    })
+    .await
+}
+
+async fn fails_over_limit(
+    cfg: WorkerConfig,
+    ws: &Workspace,
+    db: &sea_orm::DatabaseConnection,
+    code: &str,
+) {
+    let (asset_id, job_id) = slow_enough_upload(db, ws).await;
+    let (_stop, mut rx) = watch::channel(false);
+    let (_, outcome) = worker::run_once(db, &cfg, &mut rx)
+        .await
+        .expect("run")
+        .expect("a job");
+    assert!(matches!(outcome, JobOutcome::Rejected(_)), "{outcome:?}");
+    let asset = media::find(db, asset_id).await.expect("asset");
+    assert_eq!(asset.status, media::status::FAILED);
+    let error = asset.error.expect("reason stored");
+    assert_eq!(error["code"], code, "{error}");
+    assert!(
+        error["en"].as_str().unwrap_or_default().contains("limit"),
+        "{error}"
+    );
+    assert!(
+        error["vi"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("giới hạn"),
+        "{error}"
+    );
+    let job = jobs::find(db, job_id).await.expect("find").expect("job");
+    assert_eq!(job.status, status::FAILED);
+    assert_eq!(job.attempts, 1, "a job over its limit is not retried");
+}
+
+#[tokio::test]
+async fn a_job_past_its_time_limit_fails_for_good_with_a_reason() {
+    let ws = Workspace::new("slow");
+    let db = db(&ws).await;
+    let mut cfg = config(&ws);
+    cfg.max_job_time = Duration::from_millis(50);
+    cfg.limit_check_every = Duration::from_millis(20);
+    fails_over_limit(cfg, &ws, &db, "too_slow").await;
+}
+
+#[tokio::test]
+async fn a_job_past_its_memory_limit_fails_for_good_with_a_reason() {
+    let ws = Workspace::new("memory");
+    let db = db(&ws).await;
+    let mut cfg = config(&ws);
+    // Less than any process holding FFmpeg can be: the first check stops the job.
+    cfg.max_job_memory_bytes = 1 << 20;
+    cfg.limit_check_every = Duration::from_millis(20);
+    fails_over_limit(cfg, &ws, &db, "too_much_memory").await;
 }
