@@ -29,6 +29,12 @@ export LMS_PUBLIC_URL=http://127.0.0.1:$http_port
 export SMTP_URL=smtp://127.0.0.1:$smtp_port
 export LMS_MAIL_POLL_MS=100
 export LMS_LOG_FORMAT=json
+# With Redis (make test starts or checks it), the server and the worker run as in production:
+# live progress reaches the page through Redis pub/sub.
+if redis-cli -u "${LMS_TEST_REDIS_URL:-redis://127.0.0.1:6379}" ping >/dev/null 2>&1; then
+  export REDIS_URL=${LMS_TEST_REDIS_URL:-redis://127.0.0.1:6379}
+  echo "e2e: using Redis at $REDIS_URL"
+fi
 bin=$CARGO_TARGET_DIR/debug
 # A published course for the catalogue test: imported now, published by the worker once its
 # (12-second, generated) video is transcoded.

@@ -147,6 +147,9 @@ struct RunArgs {
     /// Time the current job may still run after SIGINT/SIGTERM before it is given back.
     #[arg(long, default_value_t = 30)]
     shutdown_grace_s: u64,
+    /// Redis, to announce progress to every web server replica at once (optional).
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    redis_url: Option<String>,
     /// The longest one job may run, in seconds; past it the job fails for good.
     #[arg(long, env = "LMS_JOB_MAX_SECONDS", default_value_t = 1800)]
     job_max_seconds: u64,
@@ -459,6 +462,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
     cfg.poll_interval = Duration::from_millis(args.poll_interval_ms);
     cfg.shutdown_grace = Duration::from_secs(args.shutdown_grace_s);
     cfg.max_job_time = Duration::from_secs(args.job_max_seconds);
+    let redis_url = args.redis_url.clone();
     cfg.max_job_memory_bytes = args.job_max_memory_mb << 20;
     cfg.once = args.once;
     cfg.probe = options;
@@ -470,6 +474,14 @@ fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
         let db = lms_domain::db::connect(&database_url)
             .await
             .context("connecting to the database")?;
+        let mut cfg = cfg;
+        if let Some(url) = &redis_url {
+            cfg.announcer = Some(
+                worker::Announcer::connect(url)
+                    .await
+                    .context("connecting to Redis (REDIS_URL)")?,
+            );
+        }
         let (stop_tx, stop_rx) = watch::channel(false);
         tokio::spawn(async move {
             wait_for_signal().await;

@@ -63,6 +63,44 @@ pub struct WorkerConfig {
     pub max_job_memory_bytes: u64,
     /// How often the limits are checked.
     pub limit_check_every: Duration,
+    /// Announces asset changes on Redis, for the web servers' live progress (optional).
+    pub announcer: Option<Announcer>,
+}
+
+/// Publishes "this asset changed" on its Redis channel (see `media::events_channel`).
+#[derive(Clone)]
+pub struct Announcer(redis::aio::ConnectionManager);
+
+impl std::fmt::Debug for Announcer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Announcer(redis)")
+    }
+}
+
+impl Announcer {
+    pub async fn connect(url: &str) -> redis::RedisResult<Self> {
+        let client = redis::Client::open(url)?;
+        Ok(Self(redis::aio::ConnectionManager::new(client).await?))
+    }
+
+    /// Best effort: a lost announcement only delays the viewers until their next poll.
+    pub async fn asset_changed(&self, asset_id: i64) {
+        let mut conn = self.0.clone();
+        let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+            .arg(lms_domain::media::events_channel(asset_id))
+            .arg("")
+            .query_async(&mut conn)
+            .await;
+        if let Err(e) = sent {
+            warn!(error = %e, asset_id, "could not announce the asset change");
+        }
+    }
+}
+
+async fn announce(cfg: &WorkerConfig, asset_id: Option<i64>) {
+    if let (Some(a), Some(id)) = (&cfg.announcer, asset_id) {
+        a.asset_changed(id).await;
+    }
 }
 
 /// The storage directory the web server uses, from the same environment variables.
@@ -92,6 +130,7 @@ impl WorkerConfig {
             max_job_time: Duration::from_secs(30 * 60),
             max_job_memory_bytes: 4 << 30,
             limit_check_every: Duration::from_secs(1),
+            announcer: None,
         }
     }
 
@@ -452,8 +491,13 @@ async fn supervise<T>(
     shutdown: &mut watch::Receiver<bool>,
     abort: &AtomicBool,
     mut task: tokio::task::JoinHandle<T>,
-    mut progress: Option<watch::Receiver<f64>>,
+    // The task's progress and the asset it is about, for transcodes.
+    tracked: Option<(watch::Receiver<f64>, i64)>,
 ) -> Supervised<T> {
+    let (mut progress, asset_id) = match tracked {
+        Some((rx, id)) => (Some(rx), Some(id)),
+        None => (None, None),
+    };
     let worker = cfg.worker_id.as_str();
     let mut beat =
         tokio::time::interval_at(Instant::now() + cfg.heartbeat_every, cfg.heartbeat_every);
@@ -499,7 +543,7 @@ async fn supervise<T>(
                 if done > last_reported + 0.001 {
                     last_reported = done;
                     match jobs::report_progress(db, job.id, worker, done).await {
-                        Ok(true) => {}
+                        Ok(true) => announce(cfg, asset_id).await,
                         Ok(false) => {
                             warn!("lease lost (the job was taken over or cancelled); aborting");
                             lost = true;
@@ -609,7 +653,17 @@ async fn process_transcode(
             })
         }
     });
-    let joined = match supervise(db, cfg, &job, shutdown, &abort, task, Some(progress_rx)).await {
+    let joined = match supervise(
+        db,
+        cfg,
+        &job,
+        shutdown,
+        &abort,
+        task,
+        Some((progress_rx, asset_id)),
+    )
+    .await
+    {
         Supervised::Finished(joined) => joined,
         Supervised::Lost => return Ok(JobOutcome::Lost),
         Supervised::OverLimit(limit) => {
@@ -617,6 +671,7 @@ async fn process_transcode(
             let error = limit.error();
             let (outcome, _) = record_failure(db, cfg, &job, &error.en, Failure::Permanent).await?;
             media::mark_failed(db, asset_id, &error).await?;
+            announce(cfg, Some(asset_id)).await;
             return Ok(outcome);
         }
     };
@@ -659,6 +714,7 @@ async fn process_transcode(
                 },
             )
             .await?;
+            announce(cfg, Some(asset_id)).await;
             info!(
                 asset_id,
                 renditions = summary.renditions.len(),
@@ -685,6 +741,7 @@ async fn process_transcode(
             } else if status.is_some() {
                 media::set_status(db, asset_id, media::status::UPLOADED).await?;
             }
+            announce(cfg, Some(asset_id)).await;
             Ok(outcome)
         }
     }

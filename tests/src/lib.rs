@@ -187,13 +187,26 @@ async fn ensure_pg_template() -> String {
 #[derive(Default)]
 pub struct TestAppBuilder {
     smtp: bool,
+    redis: bool,
     login_max_per_email: Option<u32>,
+}
+
+/// The Redis the tests use: `LMS_TEST_REDIS_URL`, else the local one (`make test` starts or
+/// checks it before any test runs).
+pub fn test_redis_url() -> String {
+    std::env::var("LMS_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
 impl TestAppBuilder {
     /// Starts a real SMTP sink and points the app's mail at it.
     pub fn with_smtp(mut self) -> Self {
         self.smtp = true;
+        self
+    }
+
+    /// Uses Redis even when `LMS_TEST_REDIS_URL` is not set.
+    pub fn with_redis(mut self) -> Self {
+        self.redis = true;
         self
     }
 
@@ -210,7 +223,9 @@ impl TestAppBuilder {
         } else {
             None
         };
-        let redis_url = std::env::var("LMS_TEST_REDIS_URL").ok();
+        let redis_url = std::env::var("LMS_TEST_REDIS_URL")
+            .ok()
+            .or_else(|| self.redis.then(test_redis_url));
         let config = Config {
             http_addr: "127.0.0.1:0".parse().expect("addr"),
             data_dir: dir.path().to_path_buf(),

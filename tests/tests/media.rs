@@ -352,3 +352,87 @@ async fn processing_progress_streams_as_server_sent_events() {
     );
     assert!(seen.contains("\"status\":\"ready\""), "{seen}");
 }
+
+/// Two web server replicas share the database and Redis: progress the worker announces on
+/// Redis reaches the viewers of both at once, long before their safety poll (5 s) would.
+#[tokio::test]
+async fn progress_reaches_viewers_on_every_replica_through_redis() {
+    let app = TestApp::builder().with_redis().build().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let a = media::create_video(
+        &app.db,
+        NewVideo {
+            owner_id: Some(t.user_id),
+            original_filename: "a.mp4".into(),
+            content_type: "video/mp4".into(),
+            storage_key: media::new_video_key("mp4"),
+            size_bytes: 1,
+            sha256: None,
+        },
+    )
+    .await
+    .unwrap();
+    let first = app.serve().await;
+    let replica = lms_api::AppState::new(app.db.clone(), app.state.config.clone())
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let second = format!("http://{}", listener.local_addr().unwrap());
+    let router =
+        lms_api::router(replica).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let mut streams = Vec::new();
+    for base in [&first, &second] {
+        let mut res = reqwest::Client::new()
+            .get(format!("{base}/api/v1/assets/{}/events", a.id))
+            .bearer_auth(&t.access_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let chunk = res.chunk().await.unwrap().unwrap();
+        assert!(String::from_utf8_lossy(&chunk).contains("\"status\":\"uploaded\""));
+        streams.push(res);
+    }
+
+    // The worker stores progress and announces it.
+    lms_domain::jobs::claim(
+        &app.db,
+        &["media.transcode"],
+        "w",
+        chrono::Duration::seconds(60),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    lms_domain::jobs::report_progress(&app.db, a.job_id.unwrap(), "w", 0.5)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let client = redis::Client::open(lms_tests::test_redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let receivers: i64 = redis::cmd("PUBLISH")
+        .arg(media::events_channel(a.id))
+        .arg("")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(receivers, 2, "both replicas subscribed");
+    for res in &mut streams {
+        let mut seen = String::new();
+        while !seen.contains("\"progress\":0.5") {
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(3), res.chunk())
+                .await
+                .expect("progress within 3 s")
+                .unwrap()
+                .unwrap();
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "delivered by Redis, not by the 5-second poll ({:?})",
+        started.elapsed()
+    );
+}

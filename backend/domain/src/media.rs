@@ -406,6 +406,13 @@ pub struct DeliveryLinks {
     pub expires: i64,
 }
 
+/// The Redis pub/sub channel on which changes to an asset (progress, ready, failed) are
+/// announced, so that every backend replica can push them to its Server-Sent Events viewers.
+/// The message carries nothing: subscribers read the asset again.
+pub fn events_channel(asset_id: i64) -> String {
+    format!("lms:asset:{asset_id}")
+}
+
 /// Signs the delivery links of a ready video for `ttl_s` seconds; None until it is ready.
 pub fn delivery_links(secret: &[u8], a: &asset::Model, ttl_s: i64) -> Option<DeliveryLinks> {
     let prefix = delivery_prefix(a)?;

@@ -88,7 +88,23 @@ pub async fn cancel(
             "the video has already finished processing",
         ));
     }
+    announce(&state, id).await;
     show(State(state), CurrentUser(me), Path(id)).await
+}
+
+/// Tells every replica's viewers that the asset changed (when Redis is configured).
+pub async fn announce(state: &AppState, asset_id: i64) {
+    if let Some(conn) = &state.redis {
+        let mut conn = conn.clone();
+        let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+            .arg(media::events_channel(asset_id))
+            .arg("")
+            .query_async(&mut conn)
+            .await;
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, asset_id, "could not announce the asset change");
+        }
+    }
 }
 
 #[derive(Debug, serde::Deserialize, ToSchema)]
@@ -192,6 +208,17 @@ pub async fn add_caption(
     ))
 }
 
+/// A subscription to one Redis channel, as a stream of (empty) notifications.
+async fn subscribe(
+    url: &str,
+    channel: &str,
+) -> redis::RedisResult<std::pin::Pin<Box<dyn futures_util::Stream<Item = ()> + Send>>> {
+    use futures_util::StreamExt;
+    let mut pubsub = redis::Client::open(url)?.get_async_pubsub().await?;
+    pubsub.subscribe(channel).await?;
+    Ok(Box::pin(pubsub.into_on_message().map(|_| ())))
+}
+
 /// Live processing progress as Server-Sent Events: an `asset` event with the same body as
 /// GET /api/v1/assets/{id} whenever it changes, until the video is ready or failed.
 #[utoipa::path(get, path = "/api/v1/assets/{id}/events", tag = "media",
@@ -208,13 +235,26 @@ pub async fn events(
     >,
 > {
     use axum::response::sse::{Event, KeepAlive, Sse};
+    use futures_util::StreamExt;
     // Answers 404 before the stream starts for someone else's asset.
     let first = show(State(state.clone()), CurrentUser(me.clone()), Path(id))
         .await?
         .0;
+    // With Redis, every replica hears of a change as soon as the worker announces it and
+    // reads the asset again then (with a slow poll as a safety net); without Redis, poll.
+    let changes = match &state.config.redis_url {
+        Some(url) => match subscribe(url, &media::events_channel(id)).await {
+            Ok(stream) => Some(stream),
+            Err(e) => {
+                tracing::warn!(error = %e, "asset events: Redis unavailable, polling instead");
+                None
+            }
+        },
+        None => None,
+    };
     let stream = futures_util::stream::unfold(
-        (Some(first), None::<String>, false),
-        move |(next, last, done)| {
+        (Some(first), None::<String>, false, changes),
+        move |(next, last, done, mut changes)| {
             let state = state.clone();
             let me = me.clone();
             async move {
@@ -226,7 +266,18 @@ pub async fn events(
                     let asset = match current.take() {
                         Some(a) => a,
                         None => {
-                            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                            match changes.as_mut() {
+                                Some(changes) => {
+                                    let _ = tokio::time::timeout(
+                                        std::time::Duration::from_secs(5),
+                                        changes.next(),
+                                    )
+                                    .await;
+                                }
+                                None => {
+                                    tokio::time::sleep(std::time::Duration::from_millis(500)).await
+                                }
+                            }
                             match show(State(state.clone()), CurrentUser(me.clone()), Path(id))
                                 .await
                             {
@@ -240,7 +291,7 @@ pub async fn events(
                         || asset.status == media::status::FAILED;
                     if last.as_deref() != Some(body.as_str()) || finished {
                         let event = Event::default().event("asset").data(body.clone());
-                        return Some((Ok(event), (None, Some(body), finished)));
+                        return Some((Ok(event), (None, Some(body), finished, changes)));
                     }
                 }
             }
