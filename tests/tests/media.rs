@@ -418,7 +418,8 @@ async fn progress_reaches_viewers_on_every_replica_through_redis() {
         .query_async(&mut conn)
         .await
         .unwrap();
-    assert_eq!(receivers, 2, "both replicas subscribed");
+    // Both replicas listen (tests running at the same time may listen to the same asset id).
+    assert!(receivers >= 2, "both replicas subscribed ({receivers})");
     for res in &mut streams {
         let mut seen = String::new();
         while !seen.contains("\"progress\":0.5") {
