@@ -12,6 +12,7 @@ mod m20261126_000005_create_courses;
 mod m20261126_000006_create_assets;
 mod m20261126_000007_create_uploads;
 mod m20261126_000008_create_learning;
+mod m20261126_000009_create_cadre_groups;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_create_assets::Migration),
             Box::new(m20261126_000007_create_uploads::Migration),
             Box::new(m20261126_000008_create_learning::Migration),
+            Box::new(m20261126_000009_create_cadre_groups::Migration),
         ]
     }
 }

@@ -27,9 +27,11 @@ pub async fn connect(url: &str) -> DomainResult<DatabaseConnection> {
     Ok(db)
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration, then loads the shipped reference data (provinces,
+/// organisations, cadre groups; adding what is missing).
 pub async fn migrate(db: &DatabaseConnection) -> DomainResult<()> {
     Migrator::up(db, None).await?;
+    crate::reference::load(db).await?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cadre_groups;
 pub mod captions;
 pub mod courses;
 pub mod db;
@@ -16,6 +17,7 @@ pub mod media;
 pub mod organisations;
 pub mod passwords;
 pub mod quiz;
+pub mod reference;
 pub mod roles;
 pub mod text;
 pub mod tokens;

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod cadre_groups;
 pub mod courses;
 pub mod health;
 pub mod learning;
@@ -32,6 +33,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(users::get, users::update))
         .routes(routes!(organisations::list, organisations::create))
         .routes(routes!(organisations::provinces))
+        .routes(routes!(cadre_groups::list))
+        .routes(routes!(cadre_groups::update))
         .routes(routes!(
             courses::catalogue::list,
             courses::authoring::create

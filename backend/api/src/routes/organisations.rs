@@ -46,6 +46,9 @@ pub struct ProvinceResponse {
     pub is_current: bool,
     /// For a former unit: the unit that replaced it.
     pub replaced_by_id: Option<i64>,
+    pub name_en: Option<String>,
+    /// For a current unit whose code a pre-2025 province used: that province's name.
+    pub former_name: Option<String>,
 }
 
 impl From<province::Model> for ProvinceResponse {
@@ -56,6 +59,8 @@ impl From<province::Model> for ProvinceResponse {
             name: p.name,
             is_current: p.is_current,
             replaced_by_id: p.replaced_by_id,
+            name_en: p.name_en,
+            former_name: p.former_name,
         }
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod asset;
 pub mod audit_log;
+pub mod cadre_group;
+pub mod cadre_group_course;
 pub mod course;
 pub mod course_author;
 pub mod course_revision;

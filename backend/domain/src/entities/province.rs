@@ -12,6 +12,9 @@ pub struct Model {
     pub is_current: bool,
     pub replaced_by_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    pub name_en: Option<String>,
+    /// For a current unit whose code a pre-2025 province used: that province's name.
+    pub former_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
