@@ -13,6 +13,7 @@ mod m20261126_000006_create_assets;
 mod m20261126_000007_create_uploads;
 mod m20261126_000008_create_learning;
 mod m20261126_000009_create_cadre_groups;
+mod m20261126_000010_create_roster;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_create_uploads::Migration),
             Box::new(m20261126_000008_create_learning::Migration),
             Box::new(m20261126_000009_create_cadre_groups::Migration),
+            Box::new(m20261126_000010_create_roster::Migration),
         ]
     }
 }

@@ -19,6 +19,7 @@ pub mod passwords;
 pub mod quiz;
 pub mod reference;
 pub mod roles;
+pub mod roster;
 pub mod text;
 pub mod tokens;
 pub mod uploads;

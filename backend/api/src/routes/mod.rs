@@ -10,6 +10,7 @@ pub mod learning;
 pub mod me;
 pub mod media;
 pub mod organisations;
+pub mod roster;
 pub mod uploads;
 pub mod users;
 
@@ -35,6 +36,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(organisations::provinces))
         .routes(routes!(cadre_groups::list))
         .routes(routes!(cadre_groups::update))
+        .routes(routes!(roster::import))
         .routes(routes!(
             courses::catalogue::list,
             courses::authoring::create

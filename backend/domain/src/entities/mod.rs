@@ -18,6 +18,8 @@ pub mod organisation;
 pub mod province;
 pub mod quiz_attempt;
 pub mod refresh_token;
+pub mod roster_member;
+pub mod roster_member_group;
 pub mod session;
 pub mod upload;
 pub mod user;

@@ -1,0 +1,455 @@
+//! The roster: HR imports the officials of their organisations from a spreadsheet. Every
+//! bad row is reported with its line, column and reason; strict mode imports all or nothing,
+//! partial mode the valid rows; a dry run reports what would change and writes nothing.
+//! Importing the same file again changes nothing; a full import marks the people of the
+//! file's organisations who are missing from it inactive (never deleted). Names are stored
+//! in Unicode NFC; a roster entry links to the account with the same email.
+
+pub mod file;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait,
+    IntoActiveModel, QueryFilter, Set, TransactionSession, TransactionTrait,
+};
+use serde::Serialize;
+use serde_json::json;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::Grants;
+use crate::audit::{self, AuditEntry};
+use crate::entities::{
+    cadre_group, organisation, province, roster_member, roster_member_group, user,
+};
+use crate::error::{DomainError, DomainResult};
+pub use file::{Format, Table};
+
+/// The columns of a roster file, with the header names accepted for each (compared without
+/// case, diacritics or punctuation).
+const COLUMNS: [(&str, &[&str], bool); 7] = [
+    (
+        "employee_id",
+        &["employee id", "ma can bo", "ma nhan vien", "ma so"],
+        true,
+    ),
+    ("full_name", &["full name", "ho va ten", "ho ten"], true),
+    ("email", &["email", "e-mail", "thu dien tu"], false),
+    (
+        "organisation_code",
+        &[
+            "organisation code",
+            "organization code",
+            "ma don vi",
+            "ma co quan",
+        ],
+        true,
+    ),
+    (
+        "province_code",
+        &["province code", "ma tinh", "ma tinh thanh"],
+        false,
+    ),
+    (
+        "cadre_groups",
+        &[
+            "cadre groups",
+            "cadre group",
+            "cadre group codes",
+            "nhom can bo",
+            "nhom doi tuong",
+        ],
+        false,
+    ),
+    ("position", &["position", "chuc vu"], false),
+];
+
+fn key(header: &str) -> String {
+    crate::text::fold(header)
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One problem of one row (line 1 is the header; line 0 concerns the whole file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowProblem {
+    pub line: usize,
+    pub column: String,
+    pub reason: String,
+}
+
+fn problem(line: usize, column: &str, reason: impl Into<String>) -> RowProblem {
+    RowProblem {
+        line,
+        column: column.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// How to import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImportOptions {
+    /// All or nothing: any bad row and nothing is imported.
+    pub strict: bool,
+    /// Report what would change, change nothing.
+    pub dry_run: bool,
+    /// The file is the whole roster of its organisations: people missing from it become
+    /// inactive.
+    pub full: bool,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub valid: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub deactivated: usize,
+    /// Roster entries linked to an existing account by email.
+    pub linked: usize,
+    pub problems: Vec<RowProblem>,
+    /// False for a dry run, and for a strict import refused because of problems.
+    pub applied: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Row {
+    organisation_id: i64,
+    employee_id: String,
+    full_name: String,
+    email: Option<String>,
+    province_id: Option<i64>,
+    position: String,
+    group_ids: BTreeSet<i64>,
+}
+
+/// Checks every row; returns the valid ones and every problem.
+async fn validate(
+    db: &impl ConnectionTrait,
+    grants: &Grants,
+    table: &Table,
+) -> DomainResult<(Vec<Row>, Vec<RowProblem>)> {
+    let mut problems = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (name, aliases, required) in COLUMNS {
+        let found = table
+            .header
+            .iter()
+            .position(|h| key(h) == key(name) || aliases.contains(&key(h).as_str()));
+        match found {
+            Some(i) => {
+                index.insert(name, i);
+            }
+            None if required => problems.push(problem(
+                1,
+                name,
+                format!(
+                    "missing column (expected a header such as \"{}\")",
+                    aliases[0]
+                ),
+            )),
+            None => {}
+        }
+    }
+    if !problems.is_empty() {
+        return Ok((Vec::new(), problems));
+    }
+    let organisations: HashMap<String, organisation::Model> = organisation::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.code.to_lowercase(), o))
+        .collect();
+    let provinces: Vec<province::Model> = province::Entity::find().all(db).await?;
+    let groups: HashMap<String, i64> = cadre_group::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.code.to_lowercase(), g.id))
+        .collect();
+
+    let mut seen: HashMap<(i64, String), usize> = HashMap::new();
+    let mut rows = Vec::new();
+    for (line, cells) in &table.rows {
+        let line = *line;
+        let get = |name: &str| -> String {
+            index
+                .get(name)
+                .and_then(|i| cells.get(*i))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let before = problems.len();
+        let employee_id = get("employee_id");
+        if employee_id.is_empty() {
+            problems.push(problem(line, "employee_id", "required"));
+        } else if employee_id.chars().count() > 64 {
+            problems.push(problem(line, "employee_id", "at most 64 characters"));
+        }
+        let full_name: String = get("full_name").nfc().collect::<String>();
+        let full_name = full_name.split_whitespace().collect::<Vec<_>>().join(" ");
+        if full_name.is_empty() {
+            problems.push(problem(line, "full_name", "required"));
+        } else if full_name.chars().count() > 200 {
+            problems.push(problem(line, "full_name", "at most 200 characters"));
+        }
+        let raw_email = get("email");
+        let email = if raw_email.is_empty() {
+            None
+        } else {
+            match crate::accounts::normalize_email(&raw_email) {
+                Ok(e) => Some(e),
+                Err(_) => {
+                    problems.push(problem(
+                        line,
+                        "email",
+                        format!("\"{raw_email}\" is not an email address"),
+                    ));
+                    None
+                }
+            }
+        };
+        let org_code = get("organisation_code");
+        let organisation_id = match organisations.get(&org_code.to_lowercase()) {
+            None if org_code.is_empty() => {
+                problems.push(problem(line, "organisation_code", "required"));
+                None
+            }
+            None => {
+                problems.push(problem(
+                    line,
+                    "organisation_code",
+                    format!("unknown organisation \"{org_code}\""),
+                ));
+                None
+            }
+            Some(o) if !grants.may_manage_people_of(Some(o.id)) => {
+                problems.push(problem(
+                    line,
+                    "organisation_code",
+                    format!("you do not manage the people of \"{org_code}\""),
+                ));
+                None
+            }
+            Some(o) => Some(o.id),
+        };
+        let province_code = get("province_code");
+        let province_id = if province_code.is_empty() {
+            None
+        } else {
+            let code = province_code.trim_start_matches('0');
+            let found = provinces
+                .iter()
+                .find(|p| p.code == province_code || p.code.trim_start_matches('0') == code);
+            match found {
+                Some(p) if p.is_current => Some(p.id),
+                Some(p) => p.replaced_by_id,
+                None => {
+                    problems.push(problem(
+                        line,
+                        "province_code",
+                        format!("unknown province code \"{province_code}\""),
+                    ));
+                    None
+                }
+            }
+        };
+        let mut group_ids = BTreeSet::new();
+        for code in get("cadre_groups")
+            .split([',', ';', '|'])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            match groups.get(&code.to_lowercase()) {
+                Some(id) => {
+                    group_ids.insert(*id);
+                }
+                None => problems.push(problem(
+                    line,
+                    "cadre_groups",
+                    format!("unknown cadre group \"{code}\""),
+                )),
+            }
+        }
+        let position: String = get("position").nfc().collect();
+        if let Some(org) = organisation_id
+            && !employee_id.is_empty()
+            && let Some(first) = seen.insert((org, employee_id.to_lowercase()), line)
+        {
+            problems.push(problem(
+                line,
+                "employee_id",
+                format!("\"{employee_id}\" appears twice (first on line {first})"),
+            ));
+        }
+        if problems.len() == before
+            && let Some(organisation_id) = organisation_id
+        {
+            rows.push(Row {
+                organisation_id,
+                employee_id,
+                full_name,
+                email,
+                province_id,
+                position: position.chars().take(200).collect(),
+                group_ids,
+            });
+        }
+    }
+    Ok((rows, problems))
+}
+
+/// Imports a roster table (see the module documentation for the rules).
+pub async fn import<C>(
+    db: &C,
+    actor_id: i64,
+    grants: &Grants,
+    table: &Table,
+    options: ImportOptions,
+) -> DomainResult<ImportReport>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    if !grants.is_admin() && !grants.has(crate::Role::Hr) {
+        return Err(DomainError::Forbidden);
+    }
+    let (rows, problems) = validate(db, grants, table).await?;
+    let mut report = ImportReport {
+        rows: table.rows.len(),
+        valid: rows.len(),
+        problems,
+        ..Default::default()
+    };
+    let header_broken = report.problems.iter().any(|p| p.line <= 1);
+    if header_broken || (options.strict && !report.problems.is_empty()) {
+        return Ok(report);
+    }
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let mut in_file: HashSet<i64> = HashSet::new();
+    let orgs: HashSet<i64> = rows.iter().map(|r| r.organisation_id).collect();
+    for r in &rows {
+        let existing = roster_member::Entity::find()
+            .filter(roster_member::Column::OrganisationId.eq(r.organisation_id))
+            .filter(roster_member::Column::EmployeeId.eq(r.employee_id.clone()))
+            .one(&txn)
+            .await?;
+        let user_id = match &r.email {
+            Some(e) => user::Entity::find()
+                .filter(user::Column::Email.eq(e.clone()))
+                .one(&txn)
+                .await?
+                .map(|u| u.id),
+            None => None,
+        };
+        let member = match existing {
+            None => {
+                report.created += 1;
+                report.linked += usize::from(user_id.is_some());
+                roster_member::ActiveModel {
+                    id: NotSet,
+                    organisation_id: Set(r.organisation_id),
+                    employee_id: Set(r.employee_id.clone()),
+                    full_name: Set(r.full_name.clone()),
+                    email: Set(r.email.clone()),
+                    province_id: Set(r.province_id),
+                    position: Set(r.position.clone()),
+                    active: Set(true),
+                    user_id: Set(user_id),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(&txn)
+                .await?
+            }
+            Some(m) => {
+                let groups: BTreeSet<i64> = roster_member_group::Entity::find()
+                    .filter(roster_member_group::Column::MemberId.eq(m.id))
+                    .all(&txn)
+                    .await?
+                    .into_iter()
+                    .map(|g| g.group_id)
+                    .collect();
+                let linked_user = m.user_id.or(user_id);
+                let same = m.full_name == r.full_name
+                    && m.email == r.email
+                    && m.province_id == r.province_id
+                    && m.position == r.position
+                    && m.active
+                    && m.user_id == linked_user
+                    && groups == r.group_ids;
+                if same {
+                    report.unchanged += 1;
+                    in_file.insert(m.id);
+                    continue;
+                }
+                report.updated += 1;
+                report.linked += usize::from(m.user_id.is_none() && linked_user.is_some());
+                let mut a = m.into_active_model();
+                a.full_name = Set(r.full_name.clone());
+                a.email = Set(r.email.clone());
+                a.province_id = Set(r.province_id);
+                a.position = Set(r.position.clone());
+                a.active = Set(true);
+                a.user_id = Set(linked_user);
+                a.updated_at = Set(now);
+                a.update(&txn).await?
+            }
+        };
+        in_file.insert(member.id);
+        roster_member_group::Entity::delete_many()
+            .filter(roster_member_group::Column::MemberId.eq(member.id))
+            .exec(&txn)
+            .await?;
+        for g in &r.group_ids {
+            roster_member_group::ActiveModel {
+                member_id: Set(member.id),
+                group_id: Set(*g),
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    if options.full {
+        for m in roster_member::Entity::find()
+            .filter(roster_member::Column::OrganisationId.is_in(orgs.iter().copied()))
+            .filter(roster_member::Column::Active.eq(true))
+            .all(&txn)
+            .await?
+        {
+            if !in_file.contains(&m.id) {
+                report.deactivated += 1;
+                let mut a = m.into_active_model();
+                a.active = Set(false);
+                a.updated_at = Set(now);
+                a.update(&txn).await?;
+            }
+        }
+    }
+    if options.dry_run {
+        txn.rollback().await?;
+        return Ok(report);
+    }
+    audit::record(
+        &txn,
+        AuditEntry::new("roster.imported", "roster", actor_id)
+            .by(Some(actor_id))
+            .details(json!({
+                "rows": report.rows, "created": report.created, "updated": report.updated,
+                "unchanged": report.unchanged, "deactivated": report.deactivated,
+                "problems": report.problems.len(), "full": options.full, "strict": options.strict,
+            })),
+    )
+    .await?;
+    txn.commit().await?;
+    report.applied = true;
+    Ok(report)
+}

@@ -1,0 +1,269 @@
+//! Roster import: CSV (BOM, semicolons, CRLF, quotes) and XLSX; every bad row reported with
+//! its line, column and reason; strict, partial and dry-run modes; idempotent re-imports;
+//! full re-imports deactivate (never delete); names in NFC; former province codes resolved;
+//! HR acts only within their organisations.
+
+use http::StatusCode;
+use lms_domain::Role;
+use lms_tests::{Session, TestApp};
+use serde_json::{Value, json};
+
+async fn org_id(app: &TestApp, s: &Session, code: &str) -> i64 {
+    let orgs = app
+        .get("/api/v1/organisations")
+        .bearer(&s.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    orgs.as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["code"] == code)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn hr_of(app: &TestApp, admin: &Session, codes: &[&str]) -> Session {
+    let hr = app.user_with(&[Role::Hr]).await;
+    let mut ids = Vec::new();
+    for c in codes {
+        ids.push(org_id(app, admin, c).await);
+    }
+    app.patch(&format!("/api/v1/users/{}", hr.user_id))
+        .bearer(&admin.access_token)
+        .json(&json!({"hr_organisation_ids": ids}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    hr
+}
+
+async fn import(
+    app: &TestApp,
+    s: &Session,
+    query: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Value {
+    app.post(&format!("/api/v1/roster/imports?{query}"))
+        .bearer(&s.access_token)
+        .raw(content_type, body)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json()
+}
+
+fn lines(report: &Value) -> Vec<(u64, String)> {
+    report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["line"].as_u64().unwrap(),
+                p["column"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Semicolons, a BOM, CRLF, quoted fields; "Nguyễn" written decomposed (NFD); a former
+/// province code (74, Bình Dương); lines 4 to 8 are bad in one way each.
+fn roster_csv() -> Vec<u8> {
+    let nfd_name = "Nguye\u{0302}\u{0303}n Va\u{0306}n An";
+    format!(
+        "\u{feff}Mã cán bộ;Họ và tên;Email;Mã đơn vị;Mã tỉnh;Nhóm cán bộ;Chức vụ\r\n\
+         CB001;{nfd_name};an@example.test;ubnd-79;74;hr-officers;Chuyên viên\r\n\
+         CB002;\"Trần Thị Bình; Phó phòng\";binh@example.test;ubnd-79;79;\"hr-officers,info-comm-managers\";Phó phòng\r\n\
+         CB003;Lê Văn Cường;not-an-email;ubnd-79;79;hr-officers;\r\n\
+         CB004;Phạm Thị Dung;;no-such-org;79;hr-officers;\r\n\
+         CB005;Hoàng Văn Em;;ubnd-79;79;no-such-group;\r\n\
+         CB001;Trùng Mã;;ubnd-79;79;hr-officers;\r\n\
+         ;Không Có Mã;;ubnd-79;99;;\r\n"
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn hr_imports_a_roster_with_line_numbered_errors_in_every_mode() {
+    let app = TestApp::new().await;
+    let admin = app.user_with(&[Role::Admin]).await;
+    let hr = hr_of(&app, &admin, &["ubnd-79"]).await;
+
+    // Strict: all or nothing.
+    let strict = import(&app, &hr, "strict=true", "text/csv", roster_csv()).await;
+    assert_eq!(strict["applied"], false);
+    assert_eq!(strict["created"], 0);
+    assert_eq!(app.count("roster_members").await, 0);
+    assert_eq!(
+        lines(&strict),
+        vec![
+            (4, "email".into()),
+            (5, "organisation_code".into()),
+            (6, "cadre_groups".into()),
+            (7, "employee_id".into()),
+            (8, "employee_id".into()),
+            (8, "province_code".into()),
+        ]
+    );
+    assert!(strict.to_string().contains("first on line 2"), "{strict}");
+
+    // Dry run: what would change, nothing written.
+    let dry = import(&app, &hr, "dry_run=true", "text/csv", roster_csv()).await;
+    assert_eq!(
+        (dry["created"].as_u64(), dry["applied"].as_bool()),
+        (Some(2), Some(false))
+    );
+    assert_eq!(app.count("roster_members").await, 0);
+
+    // Partial: the valid rows.
+    let partial = import(&app, &hr, "", "text/csv", roster_csv()).await;
+    assert_eq!(partial["applied"], true);
+    assert_eq!(
+        (partial["rows"].as_u64(), partial["valid"].as_u64()),
+        (Some(7), Some(2))
+    );
+    assert_eq!(partial["created"], 2);
+    assert_eq!(app.count("roster_members").await, 2);
+    let member = lms_domain::entities::roster_member::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    use sea_orm::EntityTrait;
+    let an = member.iter().find(|m| m.employee_id == "CB001").unwrap();
+    assert_eq!(an.full_name, "Nguyễn Văn An", "stored in NFC");
+    assert_eq!(an.full_name.chars().count(), 13);
+    let hcm = lms_domain::reference::current_province(&app.db, "79")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        an.province_id,
+        Some(hcm.id),
+        "the former code 74 resolves to 79"
+    );
+    let binh = member.iter().find(|m| m.employee_id == "CB002").unwrap();
+    assert_eq!(binh.full_name, "Trần Thị Bình; Phó phòng");
+    assert_eq!(app.count("roster_member_groups").await, 3);
+
+    // The same file again changes nothing.
+    let again = import(&app, &hr, "", "text/csv", roster_csv()).await;
+    assert_eq!(
+        (
+            again["created"].as_u64(),
+            again["updated"].as_u64(),
+            again["unchanged"].as_u64()
+        ),
+        (Some(0), Some(0), Some(2))
+    );
+
+    // A full re-import without CB002: marked inactive, not deleted.
+    let only_an = "employee id,full name,email,organisation code,province code,cadre groups,position\n\
+                   CB001,Nguyễn Văn An,an@example.test,ubnd-79,79,hr-officers,Chuyên viên\n";
+    let full = import(
+        &app,
+        &hr,
+        "full=true",
+        "text/csv",
+        only_an.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (full["unchanged"].as_u64(), full["deactivated"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(app.count("roster_members").await, 2);
+    assert_eq!(app.count("roster_members WHERE active = false").await, 1);
+    assert_eq!(
+        app.count("audit_log WHERE action = 'roster.imported'")
+            .await,
+        3
+    );
+}
+
+#[tokio::test]
+async fn hr_acts_only_within_their_organisations_and_xlsx_works_too() {
+    let app = TestApp::new().await;
+    let admin = app.user_with(&[Role::Admin]).await;
+    let hr = hr_of(&app, &admin, &["ubnd-01"]).await;
+    // An account that already exists is linked by its email.
+    let learner = app.user_with(&[]).await;
+
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let rows = [
+        [
+            "Employee ID",
+            "Full name",
+            "Email",
+            "Organisation code",
+            "Province code",
+            "Cadre groups",
+            "Position",
+        ],
+        [
+            "1001",
+            "Đỗ Thị Giang",
+            learner.email.as_str(),
+            "ubnd-01",
+            "1",
+            "hr-officers",
+            "Chuyên viên",
+        ],
+        ["1002", "Vũ Văn Hải", "", "ubnd-79", "79", "hr-officers", ""],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    // A numeric employee id, as spreadsheets store them.
+    sheet.write_number(3, 0, 1003.0).unwrap();
+    sheet.write_string(3, 1, "Bùi Thị Lan").unwrap();
+    sheet.write_string(3, 3, "ubnd-01").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let report = import(
+        &app,
+        &hr,
+        "",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    )
+    .await;
+    assert_eq!(report["created"], 2, "{report}");
+    assert_eq!(report["linked"], 1);
+    assert_eq!(lines(&report), vec![(3, "organisation_code".into())]);
+    assert!(report.to_string().contains("you do not manage"));
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let lan = lms_domain::entities::roster_member::Entity::find()
+        .filter(lms_domain::entities::roster_member::Column::EmployeeId.eq("1003"))
+        .one(&app.db)
+        .await
+        .unwrap();
+    assert!(lan.is_some(), "the number 1003 is read as the id \"1003\"");
+
+    // Learners may not import; a file that is not a table is refused clearly.
+    app.post("/api/v1/roster/imports")
+        .bearer(&learner.access_token)
+        .raw("text/csv", b"employee id\n1\n".to_vec())
+        .send()
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let bad = app
+        .post("/api/v1/roster/imports")
+        .bearer(&hr.access_token)
+        .raw(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            b"PK\x03\x04garbage".to_vec(),
+        )
+        .send()
+        .await
+        .expect(StatusCode::BAD_REQUEST);
+    assert_eq!(bad.error_code(), "unreadable_file");
+    let missing = import(&app, &hr, "", "text/csv", b"name,email\nA,a@b.c\n".to_vec()).await;
+    assert_eq!(missing["applied"], false);
+    assert!(lines(&missing).iter().all(|(l, _)| *l == 1), "{missing}");
+}
