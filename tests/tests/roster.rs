@@ -267,3 +267,134 @@ async fn hr_acts_only_within_their_organisations_and_xlsx_works_too() {
     assert_eq!(missing["applied"], false);
     assert!(lines(&missing).iter().all(|(l, _)| *l == 1), "{missing}");
 }
+
+/// Membership of a cadre group assigns the group's required courses with its deadline: to
+/// rostered people who have an account at import time, and to those who sign up later with
+/// the rostered email once they confirm it.
+#[tokio::test]
+async fn group_membership_assigns_the_required_courses_with_the_deadline() {
+    let app = TestApp::new().await;
+    let admin = app.user_with(&[Role::Admin]).await;
+    let hr = hr_of(&app, &admin, &["ubnd-01"]).await;
+    let course = app
+        .post("/api/v1/courses")
+        .bearer(&admin.access_token)
+        .json(&json!({"title": "Quyền con người cho cán bộ"}))
+        .send()
+        .await
+        .expect(StatusCode::CREATED)
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    app.patch("/api/v1/cadre-groups/hr-officers")
+        .bearer(&admin.access_token)
+        .json(&json!({"course_ids": [course]}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    let existing = app.user_with(&[]).await;
+    let newcomer = TestApp::unique_email("moi");
+    let csv = format!(
+        "employee id,full name,email,organisation code,province code,cadre groups,position\n\
+         A1,Đặng Văn Khoa,{},ubnd-01,01,hr-officers,\n\
+         A2,Ngô Thị Mai,{newcomer},ubnd-01,01,hr-officers,\n",
+        existing.email
+    );
+    let report = import(&app, &hr, "", "text/csv", csv.into_bytes()).await;
+    assert_eq!(
+        (report["linked"].as_u64(), report["assigned"].as_u64()),
+        (Some(1), Some(1)),
+        "{report}"
+    );
+    use lms_domain::entities::enrolment;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let assigned = enrolment::Entity::find()
+        .filter(enrolment::Column::UserId.eq(existing.user_id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("assigned");
+    assert_eq!(assigned.source, "assigned");
+    assert_eq!(
+        assigned.due_at.unwrap().to_rfc3339(),
+        "2028-12-31T23:59:59+00:00"
+    );
+    // Importing again assigns nothing new.
+    let again = import(
+        &app,
+        &hr,
+        "",
+        "text/csv",
+        format!(
+            "employee id,full name,email,organisation code,province code,cadre groups,position\n\
+         A1,Đặng Văn Khoa,{},ubnd-01,01,hr-officers,\n\
+         A2,Ngô Thị Mai,{newcomer},ubnd-01,01,hr-officers,\n",
+            existing.email
+        )
+        .into_bytes(),
+    )
+    .await;
+    assert_eq!(again["assigned"], 0);
+
+    // The newcomer signs up with the rostered email and confirms it.
+    app.post("/api/v1/auth/register")
+        .json(&json!({"email": newcomer, "password": lms_tests::PASSWORD, "display_name": "Ngô Thị Mai"}))
+        .send()
+        .await
+        .expect(StatusCode::ACCEPTED);
+    let job = lms_domain::entities::job::Entity::find()
+        .filter(lms_domain::entities::job::Column::Kind.eq("mail.send"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|j| j.payload["to"] == newcomer.as_str())
+        .expect("verification mail in the outbox");
+    let link = job.payload["vars"]["link"].as_str().unwrap().to_owned();
+    let token = link
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    app.post("/api/v1/auth/verify")
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    let user_id = lms_domain::entities::user::Entity::find()
+        .filter(lms_domain::entities::user::Column::Email.eq(newcomer.clone()))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let s = app.login(&newcomer, lms_tests::PASSWORD, user_id).await;
+    let mine = app
+        .get("/api/v1/me/enrolments")
+        .bearer(&s.access_token)
+        .send()
+        .await
+        .json();
+    let linked = lms_domain::entities::roster_member::Entity::find()
+        .filter(lms_domain::entities::roster_member::Column::EmployeeId.eq("A2"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        linked.user_id,
+        Some(user_id),
+        "the roster entry is linked on confirmation"
+    );
+    let enrolled = enrolment::Entity::find()
+        .filter(enrolment::Column::UserId.eq(user_id))
+        .filter(enrolment::Column::CourseId.eq(course))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the group's course is assigned");
+    assert!(enrolled.due_at.is_some(), "{mine}");
+}

@@ -300,6 +300,8 @@ where
         AuditEntry::new("user.email_verified", "user", user_id).by(Some(user_id)),
     )
     .await?;
+    // A rostered official signing up: their roster entry and assigned training follow.
+    crate::roster::link_account(&txn, user_id, &updated.email).await?;
     txn.commit().await?;
     Ok(updated)
 }

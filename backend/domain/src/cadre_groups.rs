@@ -151,6 +151,28 @@ where
             })),
     )
     .await?;
+    if changes.course_ids.is_some() || changes.deadline.is_some() {
+        // Members with an account get the group's courses (and deadline) at once.
+        use crate::entities::{roster_member, roster_member_group};
+        let member_ids: Vec<i64> = roster_member_group::Entity::find()
+            .filter(roster_member_group::Column::GroupId.eq(g.id))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|m| m.member_id)
+            .collect();
+        let users: std::collections::BTreeSet<i64> = roster_member::Entity::find()
+            .filter(roster_member::Column::Id.is_in(member_ids))
+            .filter(roster_member::Column::Active.eq(true))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .filter_map(|m| m.user_id)
+            .collect();
+        for u in users {
+            crate::roster::assign_courses(&txn, u).await?;
+        }
+    }
     txn.commit().await?;
     let course_ids = cadre_group_course::Entity::find()
         .filter(cadre_group_course::Column::GroupId.eq(g.id))

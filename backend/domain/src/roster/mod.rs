@@ -115,6 +115,8 @@ pub struct ImportReport {
     pub deactivated: usize,
     /// Roster entries linked to an existing account by email.
     pub linked: usize,
+    /// Course assignments made or changed for people with an account.
+    pub assigned: usize,
     pub problems: Vec<RowProblem>,
     /// False for a dry run, and for a strict import refused because of problems.
     pub applied: bool,
@@ -434,6 +436,16 @@ where
             }
         }
     }
+    let users: BTreeSet<i64> = roster_member::Entity::find()
+        .filter(roster_member::Column::Id.is_in(in_file.iter().copied()))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .filter_map(|m| m.user_id)
+        .collect();
+    for u in users {
+        report.assigned += assign_courses(&txn, u).await?;
+    }
     if options.dry_run {
         txn.rollback().await?;
         return Ok(report);
@@ -452,4 +464,93 @@ where
     txn.commit().await?;
     report.applied = true;
     Ok(report)
+}
+
+/// Enrols a person in the required courses of every cadre group their active roster entries
+/// belong to, due at the end of the group's deadline (the earliest, when two groups require
+/// the same course). Already assigned with that due date: left alone. Returns the number of
+/// assignments made or changed.
+pub async fn assign_courses(db: &impl ConnectionTrait, user_id: i64) -> DomainResult<usize> {
+    use crate::entities::{cadre_group_course, enrolment};
+    let members: Vec<i64> = roster_member::Entity::find()
+        .filter(roster_member::Column::UserId.eq(user_id))
+        .filter(roster_member::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    if members.is_empty() {
+        return Ok(0);
+    }
+    let group_ids: Vec<i64> = roster_member_group::Entity::find()
+        .filter(roster_member_group::Column::MemberId.is_in(members))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.group_id)
+        .collect();
+    let groups: HashMap<i64, cadre_group::Model> = cadre_group::Entity::find()
+        .filter(cadre_group::Column::Id.is_in(group_ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g))
+        .collect();
+    let mut due: HashMap<i64, chrono::DateTime<Utc>> = HashMap::new();
+    for link in cadre_group_course::Entity::find()
+        .filter(cadre_group_course::Column::GroupId.is_in(group_ids))
+        .all(db)
+        .await?
+    {
+        let Some(g) = groups.get(&link.group_id) else {
+            continue;
+        };
+        let end_of_day = g
+            .deadline
+            .and_hms_opt(23, 59, 59)
+            .map(|d| d.and_utc())
+            .unwrap_or_else(Utc::now);
+        due.entry(link.course_id)
+            .and_modify(|d| *d = (*d).min(end_of_day))
+            .or_insert(end_of_day);
+    }
+    let mut changed = 0;
+    for (course_id, due_at) in due {
+        let existing = enrolment::Entity::find()
+            .filter(enrolment::Column::UserId.eq(user_id))
+            .filter(enrolment::Column::CourseId.eq(course_id))
+            .one(db)
+            .await?;
+        let up_to_date = existing.as_ref().is_some_and(|e| {
+            e.source == crate::courses::enrolment::source::ASSIGNED && e.due_at == Some(due_at)
+        });
+        if !up_to_date {
+            crate::courses::enrolment::assign(db, None, user_id, course_id, Some(due_at)).await?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// Links the roster entries carrying `email` to the account that has just proven it, then
+/// assigns the courses of their groups.
+pub async fn link_account(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    email: &str,
+) -> DomainResult<usize> {
+    let now = Utc::now();
+    for m in roster_member::Entity::find()
+        .filter(roster_member::Column::Email.eq(email.to_lowercase()))
+        .filter(roster_member::Column::UserId.is_null())
+        .all(db)
+        .await?
+    {
+        let mut a = m.into_active_model();
+        a.user_id = Set(Some(user_id));
+        a.updated_at = Set(now);
+        a.update(db).await?;
+    }
+    assign_courses(db, user_id).await
 }
