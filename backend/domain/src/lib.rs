@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cadre_groups;
 pub mod captions;
 pub mod courses;
+pub mod coverage;
 pub mod db;
 pub mod delivery;
 pub mod entities;

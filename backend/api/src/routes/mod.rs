@@ -5,6 +5,7 @@ pub mod assets;
 pub mod auth;
 pub mod cadre_groups;
 pub mod courses;
+pub mod coverage;
 pub mod health;
 pub mod learning;
 pub mod me;
@@ -37,6 +38,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(cadre_groups::list))
         .routes(routes!(cadre_groups::update))
         .routes(routes!(roster::import))
+        .routes(routes!(coverage::groups))
+        .routes(routes!(coverage::breakdown))
         .routes(routes!(
             courses::catalogue::list,
             courses::authoring::create

@@ -1,0 +1,211 @@
+//! Coverage: for each cadre group, how many active roster members have completed every
+//! course the group requires, against the group's target; by province and by organisation;
+//! as of any date (completions up to that date; today's membership).
+//!
+//! A member counts as complete when, for every required course, their enrolment (through
+//! their linked account) has `completed_at` on or before the date. The enrolment row is the
+//! per-person summary kept up to date as progress arrives, so reports never scan raw
+//! progress.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
+use serde::Serialize;
+
+use crate::Grants;
+use crate::entities::cadre_group;
+use crate::error::{DomainError, DomainResult};
+
+/// Whose figures a report covers.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    Everyone,
+    /// HR: only the people of these organisations.
+    Organisations(Vec<i64>),
+}
+
+impl Scope {
+    pub fn of(grants: &Grants) -> DomainResult<Scope> {
+        if grants.is_admin() {
+            Ok(Scope::Everyone)
+        } else if grants.has(crate::Role::Hr) {
+            Ok(Scope::Organisations(grants.hr_organisation_ids.clone()))
+        } else {
+            Err(DomainError::Forbidden)
+        }
+    }
+}
+
+/// One line of a report: a group, or a group within a province or organisation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageLine {
+    pub group_code: String,
+    /// The province or organisation code, for breakdowns.
+    pub key: Option<String>,
+    pub name: Option<String>,
+    pub members: i64,
+    pub completed: i64,
+    pub percent: f64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Raw {
+    group_code: String,
+    key: Option<String>,
+    name: Option<String>,
+    members: i64,
+    completed: i64,
+}
+
+/// How to break a report down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum By {
+    Group,
+    Province,
+    Organisation,
+}
+
+/// Coverage as of `as_of`, per group (and per province or organisation).
+pub async fn lines(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    by: By,
+    as_of: DateTime<Utc>,
+) -> DomainResult<Vec<CoverageLine>> {
+    let backend = db.get_database_backend();
+    let p = |n: usize| match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    };
+    let (key, name, join, group_by) = match by {
+        By::Group => ("NULL", "NULL", "", ""),
+        By::Province => (
+            "pr.code",
+            "pr.name",
+            "LEFT JOIN provinces pr ON pr.id = m.province_id",
+            ", pr.code, pr.name",
+        ),
+        By::Organisation => (
+            "o.code",
+            "o.name",
+            "JOIN organisations o ON o.id = m.organisation_id",
+            ", o.code, o.name",
+        ),
+    };
+    let values: Vec<Value> = vec![as_of.into()];
+    let scope_filter = match scope {
+        Scope::Everyone => String::new(),
+        Scope::Organisations(ids) if ids.is_empty() => " AND 1 = 0".to_owned(),
+        Scope::Organisations(ids) => {
+            let list: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+            format!(" AND m.organisation_id IN ({})", list.join(","))
+        }
+    };
+    let sql = format!(
+        "SELECT g.code AS group_code, {key} AS \"key\", {name} AS name, \
+           CAST(COUNT(*) AS BIGINT) AS members, \
+           CAST(SUM(CASE WHEN t.required > 0 AND t.done = t.required THEN 1 ELSE 0 END) AS BIGINT) AS completed \
+         FROM ( \
+           SELECT mg.group_id, m.id AS member_id, \
+             (SELECT COUNT(*) FROM cadre_group_courses gc WHERE gc.group_id = mg.group_id) AS required, \
+             (SELECT COUNT(*) FROM cadre_group_courses gc JOIN enrolments e \
+                ON e.course_id = gc.course_id AND e.user_id = m.user_id \
+               WHERE gc.group_id = mg.group_id AND e.completed_at IS NOT NULL AND e.completed_at <= {p1}) AS done \
+           FROM roster_member_groups mg JOIN roster_members m ON m.id = mg.member_id \
+           WHERE m.active = TRUE{scope_filter} \
+         ) t \
+         JOIN cadre_groups g ON g.id = t.group_id \
+         JOIN roster_members m ON m.id = t.member_id \
+         {join} \
+         GROUP BY g.id, g.code{group_by} \
+         ORDER BY g.id{order}",
+        p1 = p(1),
+        order = if by == By::Group { "" } else { ", 3" },
+    );
+    let rows = Raw::find_by_statement(Statement::from_sql_and_values(backend, &sql, values))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CoverageLine {
+            percent: if r.members > 0 {
+                r.completed as f64 * 100.0 / r.members as f64
+            } else {
+                0.0
+            },
+            group_code: r.group_code,
+            key: r.key,
+            name: r.name,
+            members: r.members,
+            completed: r.completed,
+        })
+        .collect())
+}
+
+/// A group's coverage against its target, with where the trend leads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupCoverage {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub target_percent: i32,
+    pub deadline: chrono::NaiveDate,
+    pub members: i64,
+    pub completed: i64,
+    pub percent: f64,
+    /// Members still to complete for the target to be met (0 when met).
+    pub gap: i64,
+    /// Coverage 90 days before `as_of`.
+    pub percent_90_days_before: f64,
+    /// Where the pace of the last 90 days leads by the deadline.
+    pub projected_percent: f64,
+    pub on_track: bool,
+}
+
+/// Every group's coverage as of `as_of`, against its target.
+pub async fn groups(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    as_of: DateTime<Utc>,
+) -> DomainResult<Vec<GroupCoverage>> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    let now = lines(db, scope, By::Group, as_of).await?;
+    let before = lines(db, scope, By::Group, as_of - chrono::Duration::days(90)).await?;
+    let mut out = Vec::new();
+    for g in cadre_group::Entity::find()
+        .order_by_asc(cadre_group::Column::Id)
+        .all(db)
+        .await?
+    {
+        let line = now.iter().find(|l| l.group_code == g.code);
+        let (members, completed, percent) =
+            line.map_or((0, 0, 0.0), |l| (l.members, l.completed, l.percent));
+        let earlier = before
+            .iter()
+            .find(|l| l.group_code == g.code)
+            .map_or(0.0, |l| l.percent);
+        let deadline = g
+            .deadline
+            .and_hms_opt(23, 59, 59)
+            .map(|d| d.and_utc())
+            .unwrap_or(as_of);
+        let days_left = (deadline - as_of).num_days().max(0) as f64;
+        let pace = (percent - earlier) / 90.0;
+        let projected = (percent + pace * days_left).clamp(0.0, 100.0);
+        let needed = (g.target_percent as f64 / 100.0 * members as f64).ceil() as i64;
+        out.push(GroupCoverage {
+            code: g.code,
+            name: g.name,
+            name_en: g.name_en,
+            target_percent: g.target_percent,
+            deadline: g.deadline,
+            members,
+            completed,
+            percent,
+            gap: (needed - completed).max(0),
+            percent_90_days_before: earlier,
+            projected_percent: projected,
+            on_track: members > 0 && projected + 1e-9 >= g.target_percent as f64,
+        });
+    }
+    Ok(out)
+}
