@@ -199,7 +199,7 @@ where
     // Hash before looking the address up, so both outcomes cost the same.
     let hash = passwords::hash(input.password).await?;
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(existing) = users::find_by_email(&txn, &email).await? {
         let token =
             issue_user_token(&txn, existing.id, purpose::PASSWORD_RESET, config.reset_ttl).await?;
@@ -284,7 +284,7 @@ pub async fn verify_email<C>(db: &C, token: &str) -> DomainResult<user::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let user_id = consume_user_token(&txn, token, purpose::VERIFY_EMAIL).await?;
     let found = user::Entity::find_by_id(user_id)
         .one(&txn)
@@ -377,7 +377,7 @@ where
         Some(u) if ok && u.is_active => u,
         _ => return Err(DomainError::InvalidCredentials),
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let issued = start_session(&txn, config, user.id, user_agent).await?;
     audit::record(
         &txn,
@@ -395,7 +395,7 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let found = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(tokens::digest(token.trim())))
         .one(&txn)
@@ -524,7 +524,7 @@ where
     let Ok(email) = normalize_email(email) else {
         return Ok(());
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(u) = users::find_by_email(&txn, &email)
         .await?
         .filter(|u| u.is_active)
@@ -562,7 +562,7 @@ where
 {
     passwords::validate(new_password)?;
     let hash = passwords::hash(new_password.to_owned()).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let user_id = consume_user_token(&txn, token, purpose::PASSWORD_RESET).await?;
     let found = user::Entity::find_by_id(user_id)
         .one(&txn)
@@ -595,7 +595,7 @@ where
     passwords::validate(password)?;
     let hash = passwords::hash(password.to_owned()).await?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let id = match users::find_by_email(&txn, &email).await? {
         Some(existing) => {
             let id = existing.id;

@@ -83,7 +83,7 @@ where
             "between 1 and 100",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(ids) = &changes.course_ids {
         let found = course::Entity::find()
             .filter(course::Column::Id.is_in(ids.clone()))

@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 use crate::error::DomainResult;
 
@@ -42,4 +45,17 @@ pub async fn pending_migrations(db: &DatabaseConnection) -> DomainResult<Vec<Str
         .iter()
         .map(|m| m.name().to_owned())
         .collect())
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at `BEGIN`
+/// (`IMMEDIATE`, waiting up to the busy timeout) instead of failing with "database is
+/// locked" when a transaction that began by reading tries to write after another connection
+/// (another request, the progress writer, the media worker) has written. Elsewhere it is a
+/// plain `BEGIN`.
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }

@@ -168,7 +168,7 @@ pub async fn create_video<C>(db: &C, v: NewVideo) -> DomainResult<asset::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let created = asset::ActiveModel {
         owner_id: Set(v.owner_id),

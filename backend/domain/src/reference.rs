@@ -79,7 +79,7 @@ where
     let provinces: Vec<ProvinceRow> = rows("provinces.csv", PROVINCES)?;
     let organisations: Vec<OrganisationRow> = rows("organisations.csv", ORGANISATIONS)?;
     let groups: Vec<CadreGroupRow> = rows("cadre_groups.csv", CADRE_GROUPS)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let mut loaded = Loaded::default();
 

@@ -176,7 +176,7 @@ where
             format!("the file is not a {} file", u.filetype),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let file = NewVideo {
         owner_id: Some(u.owner_id),
         original_filename: u.filename.clone(),

@@ -224,7 +224,7 @@ where
     ensure_organisations_exist(db, input.organisation_id.as_slice()).await?;
     let hash = passwords::hash(input.password).await?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let created = user::ActiveModel {
         email: Set(email),
         password_hash: Set(Some(hash)),
@@ -275,7 +275,7 @@ pub async fn update<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let u = user::Entity::find_by_id(id)
         .one(&txn)
         .await?

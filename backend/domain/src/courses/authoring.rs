@@ -368,7 +368,7 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let title = validate_module(&input)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     editable(&txn, user_id, grants, course_id).await?;
     let position = modules_of(&txn, course_id)
         .await?
@@ -616,7 +616,7 @@ pub async fn reorder<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     editable(&txn, user_id, grants, course_id).await?;
     let current = modules_of(&txn, course_id).await?;
     let mut expected: Vec<i64> = current.iter().map(|m| m.id).collect();

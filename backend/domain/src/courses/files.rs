@@ -494,7 +494,7 @@ pub async fn apply<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = course::Entity::find()
         .filter(course::Column::Slug.eq(&folder.slug))
         .one(&txn)

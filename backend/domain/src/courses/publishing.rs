@@ -241,7 +241,7 @@ pub async fn publish<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let c = editable(&txn, user_id, grants, course_id).await?;
     let modules = modules_of(&txn, c.id).await?;
     let problems = check(&txn, &c, &modules).await?;

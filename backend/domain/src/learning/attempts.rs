@@ -144,7 +144,7 @@ where
     } else {
         lm.content.language.clone()
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let previous = list(&txn, user_id, &m.uid).await?;
     if let Some(open) = previous.iter().find(|a| is_open(a, now)) {
         let (questions, _, _) = attempt_questions(&txn, open).await?;
@@ -265,7 +265,7 @@ pub async fn submit<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let a = quiz_attempt::Entity::find_by_id(attempt_id)
         .filter(quiz_attempt::Column::UserId.eq(user_id))
         .lock_exclusive()

@@ -124,7 +124,7 @@ where
         return Ok(Vec::new());
     }
     let started = std::time::Instant::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut keys: Vec<(i64, String)> = reports.iter().map(Report::key).collect();
     keys.sort();
     keys.dedup();

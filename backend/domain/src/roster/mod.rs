@@ -334,7 +334,7 @@ where
     if header_broken || (options.strict && !report.problems.is_empty()) {
         return Ok(report);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let mut in_file: HashSet<i64> = HashSet::new();
     let orgs: HashSet<i64> = rows.iter().map(|r| r.organisation_id).collect();
