@@ -233,6 +233,50 @@ async fn coverage_equals_an_independent_computation_on_random_rosters() {
         .send()
         .await
         .expect(StatusCode::OK);
+    // Exports: CSV with a BOM and formulas defused, XLSX that opens.
+    app.patch("/api/v1/cadre-groups/hr-officers")
+        .bearer(&admin.access_token)
+        .json(&json!({"name": "=HYPERLINK(\"http://evil.example\")"}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    let csv = app
+        .get("/api/v1/coverage/export.csv?by=province")
+        .bearer(&admin.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        csv.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".csv")
+    );
+    let text = csv.text();
+    assert!(text.starts_with('\u{feff}'), "UTF-8 BOM for Excel");
+    assert!(
+        text.contains("Mã tỉnh") && text.contains("'=HYPERLINK"),
+        "{text}"
+    );
+    assert!(!text.contains(",=HYPERLINK") && !text.contains("\n=HYPERLINK"));
+    let xlsx = app
+        .get("/api/v1/coverage/export.xlsx?lang=en")
+        .bearer(&admin.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(xlsx.body.to_vec())).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(sheet.get((0, 0)).unwrap().to_string(), "Cadre group");
+    assert_eq!(sheet.height(), 5, "a header and the four groups");
+    assert!(
+        matches!(sheet.get((1, 1)), Some(calamine::Data::Float(_))),
+        "numbers stay numbers"
+    );
+
     let learner = app.user_with(&[]).await;
     app.get("/api/v1/coverage")
         .bearer(&learner.access_token)

@@ -209,3 +209,96 @@ pub async fn groups(
     }
     Ok(out)
 }
+
+/// One cell of an export: text or number (spreadsheets keep numbers as numbers).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+}
+
+/// A coverage report as a table for export: per group, or per group and province or
+/// organisation, with each group's target.
+pub async fn export_table(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    by: By,
+    as_of: DateTime<Utc>,
+    lang: &str,
+) -> DomainResult<Vec<Vec<Cell>>> {
+    use sea_orm::EntityTrait;
+    let groups = cadre_group::Entity::find().all(db).await?;
+    let en = lang == "en";
+    let mut header = vec![if en { "Cadre group" } else { "Nhóm cán bộ" }];
+    match by {
+        By::Group => {}
+        By::Province => header.extend(if en {
+            ["Province code", "Province"]
+        } else {
+            ["Mã tỉnh", "Tỉnh, thành phố"]
+        }),
+        By::Organisation => header.extend(if en {
+            ["Organisation code", "Organisation"]
+        } else {
+            ["Mã đơn vị", "Đơn vị"]
+        }),
+    }
+    header.extend(if en {
+        ["Members", "Completed", "Coverage (%)", "Target (%)"]
+    } else {
+        ["Số người", "Đã hoàn thành", "Tỷ lệ (%)", "Mục tiêu (%)"]
+    });
+    let mut out = vec![
+        header
+            .into_iter()
+            .map(|h| Cell::Text(h.into()))
+            .collect::<Vec<_>>(),
+    ];
+    for l in lines(db, scope, by, as_of).await? {
+        let g = groups.iter().find(|g| g.code == l.group_code);
+        let mut row = vec![Cell::Text(
+            g.map(|g| {
+                if en && !g.name_en.is_empty() {
+                    g.name_en.clone()
+                } else {
+                    g.name.clone()
+                }
+            })
+            .unwrap_or_else(|| l.group_code.clone()),
+        )];
+        if by != By::Group {
+            row.push(Cell::Text(l.key.clone().unwrap_or_default()));
+            row.push(Cell::Text(l.name.clone().unwrap_or_default()));
+        }
+        row.push(Cell::Number(l.members as f64));
+        row.push(Cell::Number(l.completed as f64));
+        row.push(Cell::Number((l.percent * 10.0).round() / 10.0));
+        row.push(Cell::Number(g.map_or(0.0, |g| g.target_percent as f64)));
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// A text cell made safe for spreadsheets: one starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return would be run as a formula, so it gets a leading apostrophe.
+pub fn spreadsheet_safe(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn formulas_are_defused() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("+1"), "'+1");
+        assert_eq!(spreadsheet_safe("-2"), "'-2");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("Hà Nội"), "Hà Nội");
+    }
+}

@@ -64,3 +64,112 @@ pub async fn breakdown(
             .collect(),
     ))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ExportParams {
+    /// Completions up to the end of this day (default: now).
+    pub as_of: Option<NaiveDate>,
+    /// group (default), province or organisation.
+    pub by: Option<String>,
+    /// Column headers in vi (default) or en.
+    pub lang: Option<String>,
+}
+
+/// Coverage as a file a ministry can open: `csv` (UTF-8 with BOM, cells that would run as
+/// formulas defused) or `xlsx` (numbers as numbers).
+#[utoipa::path(get, path = "/api/v1/coverage/export.{format}", tag = "coverage",
+    params(("format" = String, Path, description = "csv or xlsx"), ExportParams),
+    responses((status = 200, content_type = "text/csv"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn export(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Path(format): Path<String>,
+    Query(p): Query<ExportParams>,
+) -> AppResult<axum::response::Response> {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    use lms_domain::coverage::{Cell, spreadsheet_safe};
+    let scope = Scope::of(&me.grants)?;
+    let by = match p.by.as_deref().unwrap_or("group") {
+        "group" => By::Group,
+        "province" => By::Province,
+        "organisation" => By::Organisation,
+        other => {
+            return Err(AppError::bad_request(format!(
+                "by={other}: use group, province or organisation"
+            )));
+        }
+    };
+    let when = p
+        .as_of
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map(|d| d.and_utc())
+        .unwrap_or_else(Utc::now);
+    let lang = if p.lang.as_deref() == Some("en") {
+        "en"
+    } else {
+        "vi"
+    };
+    let table = coverage::export_table(&state.db, &scope, by, when, lang).await?;
+    let stem = format!(
+        "coverage-{}-{}",
+        p.by.as_deref().unwrap_or("group"),
+        when.format("%Y-%m-%d")
+    );
+    let (body, content_type, ext) = match format.as_str() {
+        "csv" => {
+            let mut w = csv::WriterBuilder::new().from_writer(b"\xEF\xBB\xBF".to_vec());
+            for row in &table {
+                let cells: Vec<String> = row
+                    .iter()
+                    .map(|c| match c {
+                        Cell::Text(t) => spreadsheet_safe(t),
+                        Cell::Number(n) => format!("{n}"),
+                    })
+                    .collect();
+                w.write_record(&cells)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+            }
+            let bytes = w
+                .into_inner()
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            (bytes, "text/csv; charset=utf-8", "csv")
+        }
+        "xlsx" => {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            let bold = rust_xlsxwriter::Format::new().set_bold();
+            for (r, row) in table.iter().enumerate() {
+                for (c, cell) in row.iter().enumerate() {
+                    let (r, c) = (r as u32, c as u16);
+                    let written = match cell {
+                        Cell::Text(t) if r == 0 => {
+                            sheet.write_string_with_format(r, c, t, &bold).map(|_| ())
+                        }
+                        // Strings are stored as strings: a spreadsheet never runs them.
+                        Cell::Text(t) => sheet.write_string(r, c, t).map(|_| ()),
+                        Cell::Number(n) => sheet.write_number(r, c, *n).map(|_| ()),
+                    };
+                    written.map_err(|e| AppError::Internal(e.to_string()))?;
+                }
+            }
+            let bytes = book
+                .save_to_buffer()
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            (
+                bytes,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            )
+        }
+        _ => return Err(AppError::not_found("export format")),
+    };
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{stem}.{ext}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}

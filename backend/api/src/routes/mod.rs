@@ -40,6 +40,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(roster::import))
         .routes(routes!(coverage::groups))
         .routes(routes!(coverage::breakdown))
+        .routes(routes!(coverage::export))
         .routes(routes!(
             courses::catalogue::list,
             courses::authoring::create
