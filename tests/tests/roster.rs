@@ -335,6 +335,65 @@ async fn group_membership_assigns_the_required_courses_with_the_deadline() {
     )
     .await;
     assert_eq!(again["assigned"], 0);
+    assert_eq!(
+        report["invited"], 1,
+        "the newcomer without an account is invited"
+    );
+
+    // HR sees who is not complete yet and reminds them through the outbox.
+    let incomplete = app
+        .get("/api/v1/coverage/hr-officers/incomplete")
+        .bearer(&hr.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(incomplete.as_array().unwrap().len(), 2, "{incomplete}");
+    assert_eq!(
+        incomplete[0]["missing"],
+        json!(["Quyền con người cho cán bộ"])
+    );
+    let sent = app
+        .post("/api/v1/coverage/hr-officers/reminders")
+        .bearer(&hr.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(sent["sent"], 2);
+    let outbox: Vec<lms_domain::mail::OutgoingMail> = lms_domain::entities::job::Entity::find()
+        .filter(lms_domain::entities::job::Column::Kind.eq("mail.send"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| serde_json::from_value(j.payload).unwrap())
+        .collect();
+    let reminder = outbox
+        .iter()
+        .find(|m| m.template == lms_domain::mail::MailTemplate::TrainingReminder)
+        .expect("a reminder");
+    assert_eq!(reminder.to, existing.email);
+    let invitations = outbox
+        .iter()
+        .filter(|m| {
+            m.template == lms_domain::mail::MailTemplate::RosterInvitation && m.to == newcomer
+        })
+        .count();
+    assert_eq!(invitations, 2, "at import, and with the reminders");
+    // Both render, in Vietnamese and in English, with the course and the link.
+    for mail in [
+        reminder.clone(),
+        outbox.iter().find(|m| m.to == newcomer).unwrap().clone(),
+    ] {
+        for lang in ["vi", "en"] {
+            let mut m = mail.clone();
+            m.lang = lang.into();
+            let rendered = lms_api::mail::render(&app.state, &m).unwrap();
+            let raw = String::from_utf8(rendered.formatted()).unwrap();
+            assert!(raw.contains("http://lms.test/"), "{raw}");
+        }
+    }
 
     // The newcomer signs up with the rostered email and confirms it.
     app.post("/api/v1/auth/register")
@@ -348,7 +407,7 @@ async fn group_membership_assigns_the_required_courses_with_the_deadline() {
         .await
         .unwrap()
         .into_iter()
-        .find(|j| j.payload["to"] == newcomer.as_str())
+        .find(|j| j.payload["to"] == newcomer.as_str() && j.payload["template"] == "verify_email")
         .expect("verification mail in the outbox");
     let link = job.payload["vars"]["link"].as_str().unwrap().to_owned();
     let token = link

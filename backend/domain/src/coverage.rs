@@ -302,3 +302,171 @@ mod tests {
         assert_eq!(spreadsheet_safe("Hà Nội"), "Hà Nội");
     }
 }
+
+/// Someone in a group who has not completed all its required courses.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incomplete {
+    pub member_id: i64,
+    pub employee_id: String,
+    pub full_name: String,
+    pub organisation_code: String,
+    pub email: Option<String>,
+    pub has_account: bool,
+    /// Titles of the required courses not completed yet.
+    pub missing: Vec<String>,
+}
+
+/// The active members of a group (within `scope`) who have not completed every required
+/// course yet, by organisation and name.
+pub async fn incomplete(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    group_code: &str,
+) -> DomainResult<Vec<Incomplete>> {
+    use crate::entities::{
+        cadre_group_course, course, enrolment, organisation, roster_member, roster_member_group,
+        user,
+    };
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let g = cadre_group::Entity::find()
+        .filter(cadre_group::Column::Code.eq(group_code))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("cadre group"))?;
+    let required: Vec<course::Model> = {
+        let ids: Vec<i64> = cadre_group_course::Entity::find()
+            .filter(cadre_group_course::Column::GroupId.eq(g.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| l.course_id)
+            .collect();
+        course::Entity::find()
+            .filter(course::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+    };
+    let member_ids: Vec<i64> = roster_member_group::Entity::find()
+        .filter(roster_member_group::Column::GroupId.eq(g.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.member_id)
+        .collect();
+    let mut q = roster_member::Entity::find()
+        .filter(roster_member::Column::Id.is_in(member_ids))
+        .filter(roster_member::Column::Active.eq(true));
+    if let Scope::Organisations(ids) = scope {
+        q = q.filter(roster_member::Column::OrganisationId.is_in(ids.clone()));
+    }
+    let orgs: std::collections::HashMap<i64, String> = organisation::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.code))
+        .collect();
+    let mut out = Vec::new();
+    for m in q.all(db).await? {
+        let (done, account_email): (Vec<i64>, Option<String>) = match m.user_id {
+            Some(uid) => (
+                enrolment::Entity::find()
+                    .filter(enrolment::Column::UserId.eq(uid))
+                    .filter(enrolment::Column::CompletedAt.is_not_null())
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|e| e.course_id)
+                    .collect(),
+                user::Entity::find_by_id(uid)
+                    .one(db)
+                    .await?
+                    .map(|u| u.email),
+            ),
+            None => (Vec::new(), None),
+        };
+        let missing: Vec<String> = required
+            .iter()
+            .filter(|c| !done.contains(&c.id))
+            .map(|c| c.title.clone())
+            .collect();
+        if required.is_empty() || !missing.is_empty() {
+            out.push(Incomplete {
+                member_id: m.id,
+                employee_id: m.employee_id,
+                full_name: m.full_name,
+                organisation_code: orgs.get(&m.organisation_id).cloned().unwrap_or_default(),
+                email: account_email.or(m.email),
+                has_account: m.user_id.is_some(),
+                missing,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        (&a.organisation_code, &a.full_name).cmp(&(&b.organisation_code, &b.full_name))
+    });
+    Ok(out)
+}
+
+/// Queues a reminder (or, for people without an account, the invitation again) to everyone
+/// in the group not complete yet who has an email. Returns how many were queued.
+pub async fn send_reminders<C>(
+    db: &C,
+    scope: &Scope,
+    actor_id: i64,
+    group_code: &str,
+    public_url: &str,
+) -> DomainResult<usize>
+where
+    C: ConnectionTrait + sea_orm::TransactionTrait,
+{
+    use crate::mail::{MailTemplate, OutgoingMail};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionSession};
+    let people = incomplete(db, scope, group_code).await?;
+    let g = cadre_group::Entity::find()
+        .filter(cadre_group::Column::Code.eq(group_code))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("cadre group"))?;
+    let txn = crate::db::begin_write(db).await?;
+    let base = public_url.trim_end_matches('/');
+    let mut sent = 0;
+    for p in people.iter().filter(|p| !p.missing.is_empty()) {
+        let Some(email) = &p.email else { continue };
+        let mail = if p.has_account {
+            OutgoingMail {
+                template: MailTemplate::TrainingReminder,
+                to: email.clone(),
+                lang: "vi".into(),
+                vars: serde_json::json!({
+                    "display_name": p.full_name,
+                    "courses": p.missing,
+                    "deadline": g.deadline.format("%d/%m/%Y").to_string(),
+                    "link": format!("{base}/my"),
+                }),
+            }
+        } else {
+            OutgoingMail {
+                template: MailTemplate::RosterInvitation,
+                to: email.clone(),
+                lang: "vi".into(),
+                vars: serde_json::json!({
+                    "display_name": p.full_name,
+                    "organisation": p.organisation_code,
+                    "email": email,
+                    "link": format!("{base}/register"),
+                }),
+            }
+        };
+        crate::mail::enqueue(&txn, &mail).await?;
+        sent += 1;
+    }
+    crate::audit::record(
+        &txn,
+        crate::audit::AuditEntry::new("coverage.reminders_sent", "cadre_group", g.id)
+            .by(Some(actor_id))
+            .details(serde_json::json!({"sent": sent})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(sent)
+}

@@ -17,6 +17,10 @@ pub enum MailTemplate {
     VerifyEmail,
     PasswordReset,
     AlreadyRegistered,
+    /// A rostered official without an account is invited to create one.
+    RosterInvitation,
+    /// HR reminds someone of the assigned training they have not completed.
+    TrainingReminder,
 }
 
 impl MailTemplate {
@@ -25,6 +29,8 @@ impl MailTemplate {
             MailTemplate::VerifyEmail => "verify_email",
             MailTemplate::PasswordReset => "password_reset",
             MailTemplate::AlreadyRegistered => "already_registered",
+            MailTemplate::RosterInvitation => "roster_invitation",
+            MailTemplate::TrainingReminder => "training_reminder",
         }
     }
 }

@@ -516,3 +516,12 @@ captions-file-hint = WebVTT (.vtt) or SRT (.srt); SRT is converted to WebVTT. Up
 captions-upload = Upload captions
 captions-saved = Captions saved.
 captions-failed = The captions were not saved:
+
+## Roster invitations and training reminders
+email-invite-subject = Invitation to learn online – { app-name }
+email-invite-intro = { $organisation } has added you to the officials taking part in the human-rights training programme. Create an account to start learning; your required courses will be waiting once you confirm your email.
+email-invite-action = Create an account
+email-invite-email = Sign up with this email address: { $email }
+email-reminder-subject = Reminder: required training to complete – { app-name }
+email-reminder-intro = You still have required courses to complete by { $deadline }:
+email-reminder-action = Continue learning

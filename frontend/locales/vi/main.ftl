@@ -495,3 +495,12 @@ captions-file-hint = WebVTT (.vtt) hoặc SRT (.srt); tệp SRT được chuyể
 captions-upload = Tải phụ đề lên
 captions-saved = Đã lưu phụ đề.
 captions-failed = Không lưu được phụ đề:
+
+## Roster invitations and training reminders
+email-invite-subject = Lời mời tham gia học trực tuyến – { app-name }
+email-invite-intro = { $organisation } đã đưa bạn vào danh sách cán bộ tham gia chương trình bồi dưỡng về quyền con người. Hãy tạo tài khoản để bắt đầu học; các khóa học bắt buộc sẽ có sẵn khi bạn xác nhận email.
+email-invite-action = Tạo tài khoản
+email-invite-email = Hãy đăng ký bằng đúng địa chỉ email này: { $email }
+email-reminder-subject = Nhắc nhở hoàn thành khóa học bắt buộc – { app-name }
+email-reminder-intro = Bạn còn các khóa học bắt buộc chưa hoàn thành, hạn chót { $deadline }:
+email-reminder-action = Tiếp tục học

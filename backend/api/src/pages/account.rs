@@ -58,13 +58,23 @@ pub struct RegisterForm {
     password: String,
 }
 
-pub async fn register_form(State(state): State<AppState>, page: Page) -> Response {
+#[derive(Debug, Deserialize)]
+pub struct RegisterQuery {
+    /// Pre-filled from an invitation link.
+    email: Option<String>,
+}
+
+pub async fn register_form(
+    State(state): State<AppState>,
+    page: Page,
+    axum::extract::Query(q): axum::extract::Query<RegisterQuery>,
+) -> Response {
     page.render(
         &state,
         StatusCode::OK,
         "pages/register",
         "page-title-register",
-        json!({}),
+        json!({"form": {"email": q.email.map(|e| e.chars().take(254).collect::<String>())}}),
     )
 }
 

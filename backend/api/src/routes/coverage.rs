@@ -173,3 +173,46 @@ pub async fn export(
     }
     Ok(res)
 }
+
+/// The members of a group who have not completed all its required courses (with what is
+/// missing), for follow-up.
+#[utoipa::path(get, path = "/api/v1/coverage/{group}/incomplete", tag = "coverage",
+    params(("group" = String, Path)),
+    responses((status = 200, body = Vec<Object>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn incomplete(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Path(group): Path<String>,
+) -> AppResult<Json<Vec<coverage::Incomplete>>> {
+    let scope = Scope::of(&me.grants)?;
+    Ok(Json(coverage::incomplete(&state.db, &scope, &group).await?))
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RemindersSent {
+    pub sent: usize,
+}
+
+/// Send a reminder to everyone in the group not complete yet (an invitation to those
+/// without an account). Mail goes through the outbox.
+#[utoipa::path(post, path = "/api/v1/coverage/{group}/reminders", tag = "coverage",
+    params(("group" = String, Path)),
+    responses((status = 200, body = RemindersSent), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn reminders(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Path(group): Path<String>,
+) -> AppResult<Json<RemindersSent>> {
+    let scope = Scope::of(&me.grants)?;
+    let sent = coverage::send_reminders(
+        &state.db,
+        &scope,
+        me.user.id,
+        &group,
+        &state.config.public_url,
+    )
+    .await?;
+    Ok(Json(RemindersSent { sent }))
+}

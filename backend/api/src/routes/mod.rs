@@ -41,6 +41,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(coverage::groups))
         .routes(routes!(coverage::breakdown))
         .routes(routes!(coverage::export))
+        .routes(routes!(coverage::incomplete))
+        .routes(routes!(coverage::reminders))
         .routes(routes!(
             courses::catalogue::list,
             courses::authoring::create

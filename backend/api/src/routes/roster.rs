@@ -53,6 +53,7 @@ pub async fn import(
             dry_run: p.dry_run.unwrap_or(false),
             full: p.full.unwrap_or(false),
         },
+        &state.config.public_url,
     )
     .await?;
     Ok(Json(report))

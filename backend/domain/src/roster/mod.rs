@@ -117,6 +117,8 @@ pub struct ImportReport {
     pub linked: usize,
     /// Course assignments made or changed for people with an account.
     pub assigned: usize,
+    /// Invitations queued for new people with an email and no account.
+    pub invited: usize,
     pub problems: Vec<RowProblem>,
     /// False for a dry run, and for a strict import refused because of problems.
     pub applied: bool,
@@ -316,6 +318,7 @@ pub async fn import<C>(
     grants: &Grants,
     table: &Table,
     options: ImportOptions,
+    public_url: &str,
 ) -> DomainResult<ImportReport>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -356,6 +359,10 @@ where
             None => {
                 report.created += 1;
                 report.linked += usize::from(user_id.is_some());
+                if let (Some(email), None) = (&r.email, user_id) {
+                    invite(&txn, public_url, r, email).await?;
+                    report.invited += 1;
+                }
                 roster_member::ActiveModel {
                     id: NotSet,
                     organisation_id: Set(r.organisation_id),
@@ -553,4 +560,45 @@ pub async fn link_account(
         a.update(db).await?;
     }
     assign_courses(db, user_id).await
+}
+
+/// Queues the invitation of a rostered official who has no account yet.
+async fn invite(
+    db: &impl ConnectionTrait,
+    public_url: &str,
+    r: &Row,
+    email: &str,
+) -> DomainResult<()> {
+    let organisation = organisation::Entity::find_by_id(r.organisation_id)
+        .one(db)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    let link = format!(
+        "{}/register?email={}",
+        public_url.trim_end_matches('/'),
+        url_encode(email)
+    );
+    crate::mail::enqueue(
+        db,
+        &crate::mail::OutgoingMail {
+            template: crate::mail::MailTemplate::RosterInvitation,
+            to: email.to_owned(),
+            lang: "vi".into(),
+            vars: json!({"display_name": r.full_name, "organisation": organisation, "email": email, "link": link}),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
