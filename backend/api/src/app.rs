@@ -65,6 +65,13 @@ pub fn router(state: AppState) -> Router {
         .route("/courses/{slug}", get(pages::courses::course))
         .route("/courses/{slug}/enrol", post(pages::courses::enrol))
         .route("/my", get(pages::learn::my_learning_page))
+        .route("/hr/roster", get(pages::hr::roster))
+        .route("/hr/coverage", get(pages::hr::coverage_page))
+        .route("/hr/coverage/{code}", get(pages::hr::coverage_group))
+        .route(
+            "/hr/coverage/{code}/reminders",
+            post(pages::hr::send_reminders),
+        )
         .route("/learn/{slug}", get(pages::learn::resume))
         .route("/learn/{slug}/{number}", get(pages::learn::module))
         .route(

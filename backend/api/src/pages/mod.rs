@@ -5,6 +5,7 @@
 pub mod account;
 pub mod courses;
 pub mod home;
+pub mod hr;
 pub mod lang;
 pub mod learn;
 pub mod teach;
@@ -84,6 +85,8 @@ pub const KEYS_USED_BY_CODE: &[&str] = &[
     "page-title-learn",
     "page-title-quiz",
     "page-title-my-learning",
+    "page-title-roster",
+    "page-title-coverage",
     "learn-state-not-started",
     "learn-state-in-progress",
     "learn-state-complete",
@@ -165,6 +168,7 @@ impl Page {
                     "email_verified": s.user.email_verified_at.is_some(),
                     "roles": s.grants.roles,
                     "is_trainer": s.grants.has(lms_domain::Role::Trainer) || s.grants.is_admin(),
+                    "is_hr": s.grants.has(lms_domain::Role::Hr) || s.grants.is_admin(),
                 }),
             );
         }

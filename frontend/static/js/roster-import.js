@@ -1,0 +1,77 @@
+// Roster import screen: the file is sent to the API as it is (CSV or XLSX), first as a dry
+// run to list every problem with its line, then for real with the valid rows.
+
+const root = document.getElementById('roster-import');
+
+if (root) {
+  const file = document.getElementById('roster-file');
+  const full = document.getElementById('roster-full');
+  const check = document.getElementById('roster-check');
+  const importValid = document.getElementById('roster-import-valid');
+  const status = document.getElementById('roster-status');
+  const problems = document.getElementById('roster-problems');
+  const rows = document.getElementById('roster-problem-rows');
+
+  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
+
+  async function send(dryRun) {
+    const chosen = file.files && file.files[0];
+    if (!chosen) {
+      file.focus();
+      return null;
+    }
+    const query = new URLSearchParams({ dry_run: String(dryRun), full: String(full.checked) });
+    const res = await fetch(`/api/v1/roster/imports?${query}`, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': chosen.type || 'text/csv', 'X-CSRF-Token': root.dataset.csrf },
+      body: await chosen.arrayBuffer(),
+    });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      status.textContent = `${root.dataset.msgFailed} ${data.message || res.status}`;
+      status.className = 'box box-error';
+      status.hidden = false;
+      return null;
+    }
+    return data;
+  }
+
+  function show(report, done) {
+    rows.replaceChildren();
+    for (const p of report.problems) {
+      const tr = document.createElement('tr');
+      for (const v of [p.line, p.column, p.reason]) {
+        const td = document.createElement('td');
+        td.textContent = String(v);
+        tr.append(td);
+      }
+      rows.append(tr);
+    }
+    problems.hidden = report.problems.length === 0;
+    status.className = 'box box-notice';
+    status.textContent = done ? fill(root.dataset.msgDone, report) : fill(root.dataset.msgSummary, report);
+    status.hidden = false;
+    importValid.hidden = done || report.valid === 0;
+  }
+
+  check.addEventListener('click', async () => {
+    check.disabled = true;
+    try {
+      const report = await send(true);
+      if (report) show(report, false);
+    } finally {
+      check.disabled = false;
+    }
+  });
+  importValid.addEventListener('click', async () => {
+    importValid.disabled = true;
+    try {
+      const report = await send(false);
+      if (report) show(report, true);
+    } finally {
+      importValid.disabled = false;
+    }
+  });
+  file.addEventListener('change', () => { importValid.hidden = true; });
+}
