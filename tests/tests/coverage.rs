@@ -207,6 +207,25 @@ async fn coverage_equals_an_independent_computation_on_random_rosters() {
             }
         }
         assert_eq!(actual, expected, "seed {seed}, as of {as_of}");
+        // One group computed alone gives that group's lines of the full computation.
+        for g in &groups {
+            let alone = coverage::lines_of(
+                &app.db,
+                &Scope::Everyone,
+                By::Province,
+                as_of,
+                Some(&g.code),
+            )
+            .await
+            .unwrap();
+            let all: Vec<_> = coverage::lines(&app.db, &Scope::Everyone, By::Province, as_of)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|l| l.group_code == g.code)
+                .collect();
+            assert_eq!(alone, all, "seed {seed}, group {}", g.code);
+        }
     }
 
     // The API: admins and HR read it, learners do not.

@@ -71,6 +71,17 @@ pub async fn lines(
     by: By,
     as_of: DateTime<Utc>,
 ) -> DomainResult<Vec<CoverageLine>> {
+    lines_of(db, scope, by, as_of, None).await
+}
+
+/// [`lines`] of one group only (the others are not computed).
+pub async fn lines_of(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    by: By,
+    as_of: DateTime<Utc>,
+    group_code: Option<&str>,
+) -> DomainResult<Vec<CoverageLine>> {
     let backend = db.get_database_backend();
     let p = |n: usize| match backend {
         DbBackend::Postgres => format!("${n}"),
@@ -91,7 +102,17 @@ pub async fn lines(
             ", o.code, o.name",
         ),
     };
-    let values: Vec<Value> = vec![as_of.into()];
+    let mut values: Vec<Value> = vec![as_of.into()];
+    let group_filter = match group_code {
+        Some(code) => {
+            values.push(code.into());
+            format!(
+                " AND mg.group_id = (SELECT id FROM cadre_groups WHERE code = {})",
+                p(2)
+            )
+        }
+        None => String::new(),
+    };
     let scope_filter = match scope {
         Scope::Everyone => String::new(),
         Scope::Organisations(ids) if ids.is_empty() => " AND 1 = 0".to_owned(),
@@ -111,7 +132,7 @@ pub async fn lines(
                 ON e.course_id = gc.course_id AND e.user_id = m.user_id \
                WHERE gc.group_id = mg.group_id AND e.completed_at IS NOT NULL AND e.completed_at <= {p1}) AS done \
            FROM roster_member_groups mg JOIN roster_members m ON m.id = mg.member_id \
-           WHERE m.active = TRUE{scope_filter} \
+           WHERE m.active = TRUE{scope_filter}{group_filter} \
          ) t \
          JOIN cadre_groups g ON g.id = t.group_id \
          JOIN roster_members m ON m.id = t.member_id \
@@ -167,15 +188,38 @@ pub async fn groups(
     scope: &Scope,
     as_of: DateTime<Utc>,
 ) -> DomainResult<Vec<GroupCoverage>> {
-    use sea_orm::{EntityTrait, QueryOrder};
-    let now = lines(db, scope, By::Group, as_of).await?;
-    let before = lines(db, scope, By::Group, as_of - chrono::Duration::days(90)).await?;
-    let mut out = Vec::new();
-    for g in cadre_group::Entity::find()
-        .order_by_asc(cadre_group::Column::Id)
-        .all(db)
+    groups_of(db, scope, as_of, None).await
+}
+
+/// One group's coverage against its target (only that group is computed).
+pub async fn group(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    as_of: DateTime<Utc>,
+    code: &str,
+) -> DomainResult<GroupCoverage> {
+    groups_of(db, scope, as_of, Some(code))
         .await?
-    {
+        .pop()
+        .ok_or(DomainError::NotFound("cadre group"))
+}
+
+async fn groups_of(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    as_of: DateTime<Utc>,
+    code: Option<&str>,
+) -> DomainResult<Vec<GroupCoverage>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let now = lines_of(db, scope, By::Group, as_of, code).await?;
+    let before_date = as_of - chrono::Duration::days(90);
+    let before = lines_of(db, scope, By::Group, before_date, code).await?;
+    let mut query = cadre_group::Entity::find().order_by_asc(cadre_group::Column::Id);
+    if let Some(code) = code {
+        query = query.filter(cadre_group::Column::Code.eq(code));
+    }
+    let mut out = Vec::new();
+    for g in query.all(db).await? {
         let line = now.iter().find(|l| l.group_code == g.code);
         let (members, completed, percent) =
             line.map_or((0, 0, 0.0), |l| (l.members, l.completed, l.percent));
@@ -310,6 +354,8 @@ pub struct Incomplete {
     pub employee_id: String,
     pub full_name: String,
     pub organisation_code: String,
+    #[serde(skip)]
+    pub organisation_id: i64,
     pub email: Option<String>,
     pub has_account: bool,
     /// Titles of the required courses not completed yet.
@@ -395,6 +441,7 @@ pub async fn incomplete(
                 employee_id: m.employee_id,
                 full_name: m.full_name,
                 organisation_code: orgs.get(&m.organisation_id).cloned().unwrap_or_default(),
+                organisation_id: m.organisation_id,
                 email: account_email.or(m.email),
                 has_account: m.user_id.is_some(),
                 missing,
@@ -432,8 +479,8 @@ where
     let mut sent = 0;
     for p in people.iter().filter(|p| !p.missing.is_empty()) {
         let Some(email) = &p.email else { continue };
-        let mail = if p.has_account {
-            OutgoingMail {
+        if p.has_account {
+            let mail = OutgoingMail {
                 template: MailTemplate::TrainingReminder,
                 to: email.clone(),
                 lang: "vi".into(),
@@ -443,21 +490,11 @@ where
                     "deadline": g.deadline.format("%d/%m/%Y").to_string(),
                     "link": format!("{base}/my"),
                 }),
-            }
+            };
+            crate::mail::enqueue(&txn, &mail).await?;
         } else {
-            OutgoingMail {
-                template: MailTemplate::RosterInvitation,
-                to: email.clone(),
-                lang: "vi".into(),
-                vars: serde_json::json!({
-                    "display_name": p.full_name,
-                    "organisation": p.organisation_code,
-                    "email": email,
-                    "link": format!("{base}/register"),
-                }),
-            }
-        };
-        crate::mail::enqueue(&txn, &mail).await?;
+            crate::roster::invite(&txn, public_url, &p.full_name, email, p.organisation_id).await?;
+        }
         sent += 1;
     }
     crate::audit::record(

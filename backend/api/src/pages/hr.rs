@@ -24,18 +24,9 @@ impl FromRequestParts<AppState> for HrUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let page = Page::from_request_parts(parts, state)
+        super::signed_in_as(parts, state, |g| g.has(Role::Hr) || g.is_admin())
             .await
-            .map_err(IntoResponse::into_response)?;
-        match page.user.clone() {
-            Some(s) if s.grants.has(Role::Hr) || s.grants.is_admin() => Ok(HrUser(s)),
-            Some(_) => Err(page.error(state, StatusCode::FORBIDDEN, "error-forbidden")),
-            None => {
-                let next: String =
-                    url::form_urlencoded::byte_serialize(page.path.as_bytes()).collect();
-                Err(Redirect::to(&format!("/login?next={next}")).into_response())
-            }
-        }
+            .map(HrUser)
     }
 }
 
@@ -139,12 +130,12 @@ pub async fn coverage_group(
         Err(e) => return AppError::from(e).into_response(),
     };
     let now = Utc::now();
-    let groups = match coverage::groups(&state.db, &scope, now).await {
+    let g = match coverage::group(&state.db, &scope, now, &code).await {
         Ok(g) => g,
+        Err(lms_domain::DomainError::NotFound(_)) => {
+            return page.error(&state, StatusCode::NOT_FOUND, "error-not-found");
+        }
         Err(e) => return AppError::from(e).into_response(),
-    };
-    let Some(g) = groups.into_iter().find(|g| g.code == code) else {
-        return page.error(&state, StatusCode::NOT_FOUND, "error-not-found");
     };
     let (provinces, organisations) = match (
         ranked(&state, &scope, By::Province, &code).await,
@@ -183,11 +174,7 @@ async fn ranked(
     by: By,
     code: &str,
 ) -> Result<Vec<serde_json::Value>, lms_domain::DomainError> {
-    let mut lines: Vec<coverage::CoverageLine> = coverage::lines(&state.db, scope, by, Utc::now())
-        .await?
-        .into_iter()
-        .filter(|l| l.group_code == code)
-        .collect();
+    let mut lines = coverage::lines_of(&state.db, scope, by, Utc::now(), Some(code)).await?;
     lines.sort_by(|a, b| b.percent.total_cmp(&a.percent));
     Ok(lines
         .into_iter()

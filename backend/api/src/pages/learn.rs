@@ -190,12 +190,7 @@ async fn module_context(
     if has_quiz {
         let list = attempts::list(&state.db, user_id, &m.uid).await?;
         let now = Utc::now();
-        let open = list.iter().find(|a| {
-            a.submitted_at.is_none()
-                && a.deadline_at.is_none_or(|d| {
-                    now <= d + chrono::Duration::seconds(attempts::DEADLINE_GRACE_S)
-                })
-        });
+        let open = list.iter().find(|a| attempts::is_open(a, now));
         let used = list.len() as i32;
         let left = m.completion.max_attempts.map(|max| (max - used).max(0));
         quiz = json!({

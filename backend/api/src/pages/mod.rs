@@ -194,6 +194,26 @@ impl Page {
 }
 
 /// Notices a page may be asked to show through `?notice=` (a closed list: no reflected text).
+/// The signed-in user when `allowed` holds for their roles; otherwise the answer to give
+/// instead: the login page for visitors, 403 for other users. For role-gated page extractors.
+pub async fn signed_in_as(
+    parts: &mut Parts,
+    state: &AppState,
+    allowed: fn(&lms_domain::Grants) -> bool,
+) -> Result<Arc<AuthSession>, Response> {
+    let page = Page::from_request_parts(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    match page.user.clone() {
+        Some(s) if allowed(&s.grants) => Ok(s),
+        Some(_) => Err(page.error(state, StatusCode::FORBIDDEN, "error-forbidden")),
+        None => {
+            let next: String = url::form_urlencoded::byte_serialize(page.path.as_bytes()).collect();
+            Err(axum::response::Redirect::to(&format!("/login?next={next}")).into_response())
+        }
+    }
+}
+
 pub fn notice_key(code: Option<&str>) -> Option<&'static str> {
     Some(match code? {
         "password_changed" => "notice-password-changed",

@@ -36,18 +36,9 @@ impl FromRequestParts<AppState> for Trainer {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let page = Page::from_request_parts(parts, state)
+        super::signed_in_as(parts, state, |g| g.has(Role::Trainer) || g.is_admin())
             .await
-            .map_err(IntoResponse::into_response)?;
-        match page.user.clone() {
-            Some(s) if s.grants.has(Role::Trainer) || s.grants.is_admin() => Ok(Trainer(s)),
-            Some(_) => Err(page.error(state, StatusCode::FORBIDDEN, "error-forbidden")),
-            None => {
-                let next: String =
-                    url::form_urlencoded::byte_serialize(page.path.as_bytes()).collect();
-                Err(Redirect::to(&format!("/login?next={next}")).into_response())
-            }
-        }
+            .map(Trainer)
     }
 }
 

@@ -56,12 +56,8 @@ pub async fn breakdown(
         "organisation" | "organisations" => By::Organisation,
         _ => return Err(AppError::not_found("breakdown")),
     };
-    let lines = coverage::lines(&state.db, &scope, by, as_of(&p)).await?;
     Ok(Json(
-        lines
-            .into_iter()
-            .filter(|l| l.group_code == group)
-            .collect(),
+        coverage::lines_of(&state.db, &scope, by, as_of(&p), Some(&group)).await?,
     ))
 }
 

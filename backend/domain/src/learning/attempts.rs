@@ -51,7 +51,8 @@ pub struct Graded {
     pub course_complete: bool,
 }
 
-fn is_open(a: &quiz_attempt::Model, now: DateTime<Utc>) -> bool {
+/// Not submitted, and still within its time limit (plus the grace period).
+pub fn is_open(a: &quiz_attempt::Model, now: DateTime<Utc>) -> bool {
     a.submitted_at.is_none()
         && a.deadline_at
             .is_none_or(|d| now <= d + Duration::seconds(DEADLINE_GRACE_S))

@@ -360,7 +360,7 @@ where
                 report.created += 1;
                 report.linked += usize::from(user_id.is_some());
                 if let (Some(email), None) = (&r.email, user_id) {
-                    invite(&txn, public_url, r, email).await?;
+                    invite(&txn, public_url, &r.full_name, email, r.organisation_id).await?;
                     report.invited += 1;
                 }
                 roster_member::ActiveModel {
@@ -562,22 +562,24 @@ pub async fn link_account(
     assign_courses(db, user_id).await
 }
 
-/// Queues the invitation of a rostered official who has no account yet.
-async fn invite(
+/// Queues the invitation of a rostered official who has no account yet (at import, and again
+/// with reminders): a link to the registration form with their email filled in.
+pub(crate) async fn invite(
     db: &impl ConnectionTrait,
     public_url: &str,
-    r: &Row,
+    full_name: &str,
     email: &str,
+    organisation_id: i64,
 ) -> DomainResult<()> {
-    let organisation = organisation::Entity::find_by_id(r.organisation_id)
+    let organisation = organisation::Entity::find_by_id(organisation_id)
         .one(db)
         .await?
         .map(|o| o.name)
         .unwrap_or_default();
+    let encoded: String = url::form_urlencoded::byte_serialize(email.as_bytes()).collect();
     let link = format!(
-        "{}/register?email={}",
-        public_url.trim_end_matches('/'),
-        url_encode(email)
+        "{}/register?email={encoded}",
+        public_url.trim_end_matches('/')
     );
     crate::mail::enqueue(
         db,
@@ -585,20 +587,9 @@ async fn invite(
             template: crate::mail::MailTemplate::RosterInvitation,
             to: email.to_owned(),
             lang: "vi".into(),
-            vars: json!({"display_name": r.full_name, "organisation": organisation, "email": email, "link": link}),
+            vars: json!({"display_name": full_name, "organisation": organisation, "email": email, "link": link}),
         },
     )
     .await?;
     Ok(())
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
