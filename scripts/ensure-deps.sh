@@ -39,6 +39,8 @@ if [[ $mode == test ]]; then
   wanted+=(
     "$chromium_pkg:chromium,chromium-browser"
     python3 python3-aiosmtpd
+    "poppler-utils:pdftotext" # certificate tests read the PDF's text and render its page
+    "zbar-tools:zbarimg"      # ... and decode its QR code
     "postgresql-client:psql"
     "redis-tools:redis-cli"
   )

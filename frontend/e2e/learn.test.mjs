@@ -1,5 +1,6 @@
 // End-to-end: learners take the fixture course's module on a phone. One plays the video at
-// 2× to the end, passes the quiz and sees the module (and the one-module course) complete;
+// 2× to the end, passes the quiz and sees the module (and the one-module course) complete,
+// receives the certificate mail, downloads the PDF and opens its verification page;
 // the other skips to the end of the video, passes the quiz too, and the module stays
 // incomplete: skipping is not watching.
 //
@@ -10,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 
-import { BASE, SHOTS, PHONE, vi, watchConsole, shot, expectHeading, visibleText, launch, skip, registerAndEnrol } from './support.mjs';
+import { BASE, SHOTS, PHONE, vi, watchConsole, shot, expectHeading, visibleText, launch, skip, registerAndEnrol, waitForMailLink } from './support.mjs';
 
 const COURSE = '/courses/quyen-con-nguoi-mau';
 const MODULE_TITLE = 'Mở đầu về quyền con người';
@@ -65,7 +66,8 @@ test('a learner plays the module at 2× to the end, passes the quiz and complete
   watchConsole(page, consoleErrors);
 
   await waitForPublished(page);
-  await registerAndEnrol(page, COURSE, { email: `hoc-vien-${Date.now()}@example.test`, password: 'mat-khau-hoc-vien-1', name: 'Nguyễn Thị Học' });
+  const email = `hoc-vien-${Date.now()}@example.test`;
+  await registerAndEnrol(page, COURSE, { email, password: 'mat-khau-hoc-vien-1', name: 'Nguyễn Thị Học' });
   await openModule(page);
   assert.ok((await noHorizontalScroll(page)) <= 390, 'no horizontal scrolling on the module page');
   await shot(page, '30-module-phone');
@@ -99,6 +101,30 @@ test('a learner plays the module at 2× to the end, passes the quiz and complete
   await expectHeading(page, vi['my-learning-heading']);
   assert.equal(await page.locator('.learning-card progress').getAttribute('value'), '100');
   await shot(page, '32-my-learning-phone');
+
+  // The certificate: announced by mail, listed under My certificates, downloaded as a PDF,
+  // and its share link opens the public verification page.
+  const mailed = new URL(await waitForMailLink(email, '/my/certificates', 30_000, { token: false }));
+  await page.goto(new URL(mailed.pathname, BASE).href);
+  await expectHeading(page, vi['my-certificates-heading']);
+  const card = page.locator('.certificate-card').first();
+  assert.ok((await visibleText(card)).includes('Quyền con người'), 'the course is named on the card');
+  await shot(page, '33-my-certificates-phone');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    card.getByRole('link', { name: vi['my-certificates-download'], exact: true }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^HRC-\d{4}-\d{6}\.pdf$/);
+  const pdf = fs.readFileSync(await download.path());
+  assert.equal(pdf.subarray(0, 5).toString(), '%PDF-', 'a PDF was downloaded');
+  const share = await card.locator('.share-link').inputValue();
+  // A visitor (no session) scans the QR code: the same page opens for anyone.
+  const visitor = await (await browser.newContext({ ...PHONE, locale: 'vi-VN' })).newPage();
+  await visitor.goto(share);
+  await expectHeading(visitor, vi['verify-heading']);
+  assert.equal(await visitor.locator('#verify-status').getAttribute('data-status'), 'valid');
+  assert.equal(await visibleText(visitor.locator('#verify-name')), 'Nguyễn Thị Học');
+  await shot(visitor, '34-verify-certificate-phone');
   assert.deepEqual(consoleErrors, [], 'no console errors');
 });
 

@@ -89,10 +89,11 @@ export function mimeLeaves(raw) {
  * Waits until LMS_MAIL_DIR holds a message to `address` with a `<pathname>?token=` link, and
  * returns that link. A file still being written simply fails to parse and is read again.
  */
-export async function waitForMailLink(address, pathname, timeoutMs = 20_000) {
+export async function waitForMailLink(address, pathname, timeoutMs = 20_000, { token = true } = {}) {
   const deadline = Date.now() + timeoutMs;
   const wanted = address.toLowerCase();
-  const linkRe = new RegExp(`https?://[^\\s<>"']+${pathname.replace(/[/?]/g, '\\$&')}\\?token=[^\\s<>"'&]+`);
+  const tail = token ? `\\?token=[^\\s<>"'&]+` : '';
+  const linkRe = new RegExp(`https?://[^\\s<>"']+${pathname.replace(/[/?]/g, '\\$&')}${tail}`);
   let seen = 0;
   while (Date.now() < deadline) {
     const files = fs.existsSync(MAIL_DIR) ? fs.readdirSync(MAIL_DIR).filter((f) => f.endsWith('.eml')) : [];
@@ -117,7 +118,7 @@ export async function waitForMailLink(address, pathname, timeoutMs = 20_000) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(
-    `no message to ${address} with a ${pathname}?token= link in ${MAIL_DIR} after ${timeoutMs} ms` +
+    `no message to ${address} with a ${pathname}${token ? '?token=' : ''} link in ${MAIL_DIR} after ${timeoutMs} ms` +
       ` (${seen} message(s) to that address read)`,
   );
 }

@@ -120,8 +120,8 @@ impl Drop for TestDatabase {
     }
 }
 
-/// Migrates a template database once per schema version (named by a hash of the migration
-/// list) under an advisory lock, so parallel test processes share it safely.
+/// Migrates a template database once per schema version (named by a hash of the migrations)
+/// under an advisory lock, so parallel test processes share it safely.
 async fn ensure_pg_template() -> String {
     use migration::MigratorTrait;
     use sha2::Digest;
@@ -132,7 +132,19 @@ async fn ensure_pg_template() -> String {
                 .iter()
                 .map(|m| m.name().to_owned())
                 .collect();
-            let hash = hex::encode(&sha2::Sha256::digest(names.join(",").as_bytes())[..6]);
+            // The names and the migrations' source text: a migration edited during
+            // development (or in a submitted change) never reuses a stale template.
+            let mut digest = sha2::Sha256::new();
+            digest.update(names.join(",").as_bytes());
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/src");
+            let mut files: Vec<_> = std::fs::read_dir(&dir)
+                .map(|d| d.flatten().map(|e| e.path()).collect())
+                .unwrap_or_default();
+            files.sort();
+            for f in files {
+                digest.update(std::fs::read(&f).unwrap_or_default());
+            }
+            let hash = hex::encode(&digest.finalize()[..6]);
             let template = format!("lms_tpl_{hash}");
             // Use a dedicated runtime-independent connection (tests run on many runtimes).
             let admin = lms_domain::db::connect(&postgres_admin_url())
@@ -231,6 +243,7 @@ impl TestAppBuilder {
             data_dir: dir.path().to_path_buf(),
             database_url: database.url.clone(),
             redis_url,
+            redis_prefix: format!("lms-test-{}", uuid::Uuid::new_v4().simple()),
             smtp_url: smtp
                 .as_ref()
                 .map(|s| Secret(format!("smtp://127.0.0.1:{}", s.port))),
@@ -254,6 +267,11 @@ impl TestAppBuilder {
             progress_writers: 2,
             progress_batch: 500,
             progress_queue: 10_000,
+            certificate_template: dir.path().join("templates").join("certificate.typ"),
+            certificate_font_dirs: lms_api::config::default_font_dirs(),
+            certificate_issuer: None,
+            reminder_interval_secs: 0,
+            verify_per_minute: 60,
         };
         let db = lms_domain::db::connect(&database.url)
             .await
@@ -261,7 +279,7 @@ impl TestAppBuilder {
         let transport = mail::Transport::from_config(&config).expect("mail transport");
         let state = AppState::new(db.clone(), config).await.expect("state");
         let stop = CancellationToken::new();
-        tokio::spawn(mail::run_dispatcher(state.clone(), transport, stop.clone()));
+        lms_api::background::spawn(state.clone(), transport, stop.clone());
         TestApp {
             router: lms_api::router(state.clone()),
             state,

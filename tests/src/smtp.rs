@@ -88,6 +88,21 @@ impl SmtpSink {
         self.child = Some(child);
     }
 
+    /// Stops the server (an outage): connections are refused until [`Self::restart`].
+    pub async fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill().await;
+            let _ = child.wait().await;
+        }
+    }
+
+    /// Starts the server again on the same port, keeping the messages received so far.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/support/smtp_sink.py");
+        self.spawn(script).await;
+    }
+
     /// Every message received so far.
     pub fn messages(&self) -> Vec<SunkMail> {
         let Ok(entries) = std::fs::read_dir(&self.dir) else {

@@ -65,6 +65,21 @@ pub fn router(state: AppState) -> Router {
         .route("/courses/{slug}", get(pages::courses::course))
         .route("/courses/{slug}/enrol", post(pages::courses::enrol))
         .route("/my", get(pages::learn::my_learning_page))
+        .route("/verify/{code}", get(pages::certificates::verify_page))
+        .route("/my/certificates", get(pages::certificates::mine))
+        .route("/hr/certificates", get(pages::certificates::hr_search))
+        .route(
+            "/hr/certificates/{id}/revoke",
+            post(pages::certificates::hr_revoke),
+        )
+        .route(
+            "/hr/certificates/export",
+            post(pages::certificates::hr_export),
+        )
+        .route(
+            "/hr/certificates/exports/{id}",
+            get(pages::certificates::hr_export_page),
+        )
         .route("/hr/roster", get(pages::hr::roster))
         .route("/hr/coverage", get(pages::hr::coverage_page))
         .route("/hr/coverage/{code}", get(pages::hr::coverage_group))

@@ -1,4 +1,5 @@
-//! The `lms` command line: `serve`, `migrate`, `create-admin`.
+//! The `lms` command line: `serve`, `migrate`, `create-admin`, `import`,
+//! `certificate-preview`.
 
 use std::io::{IsTerminal, Read};
 
@@ -49,6 +50,19 @@ enum Command {
         #[arg(long)]
         publish: bool,
     },
+    /// Render a sample certificate with the current template (LMS_CERTIFICATE_TEMPLATE or
+    /// <data dir>/templates/certificate.typ, else the built-in one) to check an edited
+    /// layout; with --repeat, render it that many times and print the rate.
+    CertificatePreview {
+        /// Where to write the PDF.
+        out: std::path::PathBuf,
+        /// Render this many times (a benchmark); the last one is written.
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
+        /// vi or en labels.
+        #[arg(long, default_value = "vi")]
+        lang: String,
+    },
 }
 
 pub fn main() -> std::process::ExitCode {
@@ -78,6 +92,9 @@ pub fn main() -> std::process::ExitCode {
                 owner,
                 publish,
             } => import(config, &folders, owner.as_deref(), publish).await,
+            Command::CertificatePreview { out, repeat, lang } => {
+                certificate_preview(&config, &out, repeat, &lang)
+            }
         }
     });
     match result {
@@ -229,6 +246,63 @@ async fn import(
     Ok(())
 }
 
+fn certificate_preview(
+    config: &Config,
+    out: &std::path::Path,
+    repeat: usize,
+    lang: &str,
+) -> anyhow::Result<()> {
+    use crate::certificates::pdf::{CertificateText, Renderer};
+    let renderer = Renderer::new(
+        config.certificate_template.clone(),
+        &config.certificate_font_dirs,
+    )?;
+    let lang = crate::i18n::pick(Some(lang));
+    let text = CertificateText {
+        full_name: "Nguyễn Thị Hồng Nhung".into(),
+        course_title: "Quyền con người và truyền thông: những điều cơ bản".into(),
+        completed_at: chrono::Utc::now(),
+        study_seconds: 3 * 3600 + 25 * 60,
+        serial: "HRC-2026-000042".into(),
+        verify_url: format!(
+            "{}/verify/42-3f9c2a7be1d04c5a8e6b19d2f07a4c11",
+            config.public_url.trim_end_matches('/')
+        ),
+        lang,
+        issuer: config
+            .certificate_issuer
+            .clone()
+            .unwrap_or_else(|| crate::i18n::t(lang, "certificate-issuer")),
+    };
+    // The first render also parses the fonts and the template: timed apart.
+    let started = std::time::Instant::now();
+    let mut pdf = renderer.render(&text)?;
+    let first = started.elapsed();
+    let started = std::time::Instant::now();
+    for _ in 1..repeat.max(1) {
+        pdf = renderer.render(&text)?;
+    }
+    let rest = started.elapsed();
+    std::fs::write(out, &pdf).with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "wrote {} ({} bytes); first render {:.0} ms",
+        out.display(),
+        pdf.len(),
+        first.as_secs_f64() * 1000.0
+    );
+    if repeat > 1 {
+        let n = (repeat - 1) as f64;
+        println!(
+            "certificates: {} more renders in {:.2} s = {:.1} PDFs/s ({:.1} ms each)",
+            repeat - 1,
+            rest.as_secs_f64(),
+            n / rest.as_secs_f64(),
+            rest.as_secs_f64() * 1000.0 / n
+        );
+    }
+    Ok(())
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
     let db = connect(&config).await?;
     if config.auto_migrate {
@@ -247,11 +321,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let transport = crate::mail::Transport::from_config(&config)?;
     let state = AppState::new(db, config).await?;
     let stop = CancellationToken::new();
-    let dispatcher = tokio::spawn(crate::mail::run_dispatcher(
-        state.clone(),
-        transport,
-        stop.clone(),
-    ));
+    let background = crate::background::spawn(state.clone(), transport, stop.clone());
 
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -267,7 +337,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         })
         .await?;
     stop.cancel();
-    let _ = dispatcher.await;
+    for task in background {
+        let _ = task.await;
+    }
     Ok(())
 }
 

@@ -23,6 +23,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub redis_url: Option<String>,
+    /// Namespace of this deployment's Redis keys (rate-limit counters).
+    pub redis_prefix: String,
     /// `smtp://host:port` (or smtps://, with credentials); unset: mail is written to
     /// `<data_dir>/mail/*.eml` and logged.
     pub smtp_url: Option<Secret>,
@@ -51,6 +53,17 @@ pub struct Config {
     pub progress_writers: usize,
     pub progress_batch: usize,
     pub progress_queue: usize,
+    /// The certificate layout (Typst); default `<data_dir>/templates/certificate.typ` when
+    /// that file exists, else the built-in one.
+    pub certificate_template: PathBuf,
+    /// Folders searched for the certificate's fonts (Noto, then DejaVu).
+    pub certificate_font_dirs: Vec<PathBuf>,
+    /// The issuing organisation printed on certificates (default: the programme's name).
+    pub certificate_issuer: Option<String>,
+    /// How often the due-date reminder schedule runs, seconds (0: never).
+    pub reminder_interval_secs: u64,
+    /// Certificate verifications per client address per minute.
+    pub verify_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +112,9 @@ impl Config {
             Some("pretty") | None => LogFormat::Pretty,
             Some(other) => bail!("LMS_LOG_FORMAT={other:?}: use pretty or json"),
         };
+        let certificate_template = var("LMS_CERTIFICATE_TEMPLATE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("templates").join("certificate.typ"));
         Ok(Self {
             http_addr,
             storage_dir: var("LMS_STORAGE_DIR")
@@ -107,6 +123,7 @@ impl Config {
             data_dir,
             database_url,
             redis_url: var("REDIS_URL"),
+            redis_prefix: var("LMS_REDIS_PREFIX").unwrap_or_else(|| "lms".into()),
             smtp_url: var("SMTP_URL").map(Secret),
             mail_from: var("LMS_MAIL_FROM")
                 .unwrap_or_else(|| "Học liệu Nhân quyền <no-reply@lms.localhost>".into()),
@@ -129,8 +146,23 @@ impl Config {
             progress_writers: parse("LMS_PROGRESS_WRITERS", if embedded { 1 } else { 4 })?,
             progress_batch: parse("LMS_PROGRESS_BATCH", 2000)?,
             progress_queue: parse("LMS_PROGRESS_QUEUE", 20_000)?,
+            certificate_template,
+            certificate_font_dirs: var("LMS_CERTIFICATE_FONT_DIRS")
+                .map(|v| v.split(':').map(PathBuf::from).collect())
+                .unwrap_or_else(default_font_dirs),
+            certificate_issuer: var("LMS_CERTIFICATE_ISSUER"),
+            reminder_interval_secs: parse("LMS_REMINDER_INTERVAL_SECS", 3600)?,
+            verify_per_minute: parse("LMS_VERIFY_PER_MINUTE", 60)?,
         })
     }
+}
+
+/// Where Debian and Ubuntu install Noto (fonts-noto-core) and DejaVu (fonts-dejavu-core).
+pub fn default_font_dirs() -> Vec<PathBuf> {
+    vec![
+        PathBuf::from("/usr/share/fonts/truetype/noto"),
+        PathBuf::from("/usr/share/fonts/truetype/dejavu"),
+    ]
 }
 
 /// In embedded mode the signing secret is generated once and kept in the data directory,

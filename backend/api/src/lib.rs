@@ -3,6 +3,8 @@
 
 pub mod app;
 pub mod auth;
+pub mod background;
+pub mod certificates;
 pub mod cli;
 pub mod config;
 pub mod demo_video;

@@ -43,6 +43,11 @@ pub fn render(state: &AppState, mail: &OutgoingMail) -> anyhow::Result<Message> 
         _ => Default::default(),
     };
     ctx.insert("lang".into(), Value::from(lang));
+    // Domain code names pages by path; the mail links to them on this deployment.
+    if let Some(path) = ctx.get("path").and_then(Value::as_str) {
+        let link = format!("{}{path}", state.config.public_url.trim_end_matches('/'));
+        ctx.entry("link").or_insert(Value::from(link));
+    }
     let ctx = Value::Object(ctx);
     let base = format!("emails/{}", mail.template.name());
     let subject = state
@@ -63,7 +68,8 @@ pub fn render(state: &AppState, mail: &OutgoingMail) -> anyhow::Result<Message> 
     Ok(Message::builder()
         .from(from)
         .to(to)
-        .subject(subject.trim())
+        // One line, whatever a course title or name contains: no header can be injected.
+        .subject(subject.trim().replace(['\r', '\n'], " "))
         .multipart(MultiPart::alternative_plain_html(text, html))?)
 }
 

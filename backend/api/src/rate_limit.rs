@@ -9,7 +9,12 @@ use redis::aio::ConnectionManager;
 
 pub enum RateLimiter {
     Memory(Mutex<HashMap<String, (Instant, u32)>>),
-    Redis(ConnectionManager),
+    /// Keys are `<prefix>:rl:<key>`, so deployments (or test apps) sharing a Redis count
+    /// apart.
+    Redis {
+        conn: ConnectionManager,
+        prefix: String,
+    },
 }
 
 /// The answer for one hit.
@@ -55,10 +60,10 @@ impl RateLimiter {
                 }
                 Ok(Verdict::Allowed)
             }
-            RateLimiter::Redis(conn) => {
+            RateLimiter::Redis { conn, prefix } => {
                 let mut conn = conn.clone();
                 let (n, ttl): (u32, i64) = redis::Script::new(INCR_WITH_TTL)
-                    .key(format!("lms:rl:{key}"))
+                    .key(format!("{prefix}:rl:{key}"))
                     .arg(window.as_secs().max(1))
                     .invoke_async(&mut conn)
                     .await?;

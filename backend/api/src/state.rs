@@ -3,9 +3,11 @@
 use std::sync::Arc;
 
 use lms_domain::accounts::AccountsConfig;
+use lms_domain::certificates::VerificationKey;
 use lms_domain::tokens::TokenKeys;
 use sea_orm::DatabaseConnection;
 
+use crate::certificates::pdf::Renderer;
 use crate::config::Config;
 use crate::progress_writer::ProgressWriter;
 use crate::rate_limit::RateLimiter;
@@ -23,6 +25,8 @@ pub struct Inner {
     pub redis: Option<redis::aio::ConnectionManager>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     pub progress: ProgressWriter,
+    certificate_key: tokio::sync::OnceCell<VerificationKey>,
+    certificate_renderer: std::sync::Mutex<Option<Arc<Renderer>>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -54,7 +58,10 @@ impl AppState {
             None => None,
         };
         let limiter = match &redis {
-            Some(conn) => RateLimiter::Redis(conn.clone()),
+            Some(conn) => RateLimiter::Redis {
+                conn: conn.clone(),
+                prefix: config.redis_prefix.clone(),
+            },
             None => RateLimiter::memory(),
         };
         let progress = ProgressWriter::start(
@@ -72,6 +79,33 @@ impl AppState {
             limiter,
             redis,
             metrics: crate::middleware::metrics_handle(),
+            certificate_key: tokio::sync::OnceCell::new(),
+            certificate_renderer: std::sync::Mutex::new(None),
         })))
+    }
+
+    /// The key that signs certificate verification codes (read from the database once).
+    pub async fn certificate_key(&self) -> anyhow::Result<&VerificationKey> {
+        Ok(self
+            .certificate_key
+            .get_or_try_init(|| VerificationKey::load_or_create(&self.db))
+            .await?)
+    }
+
+    /// The certificate renderer, created (fonts loaded) on first use.
+    pub fn certificate_renderer(&self) -> anyhow::Result<Arc<Renderer>> {
+        let mut slot = self
+            .certificate_renderer
+            .lock()
+            .map_err(|_| anyhow::anyhow!("renderer lock poisoned"))?;
+        if let Some(r) = slot.as_ref() {
+            return Ok(r.clone());
+        }
+        let r = Arc::new(Renderer::new(
+            self.config.certificate_template.clone(),
+            &self.config.certificate_font_dirs,
+        )?);
+        *slot = Some(r.clone());
+        Ok(r)
     }
 }

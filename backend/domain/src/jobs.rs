@@ -22,6 +22,8 @@ pub mod kinds {
     pub const MAIL_SEND: &str = "mail.send";
     /// Probe a media file and record its facts (payload: `{"path": "..."}`).
     pub const MEDIA_PROBE: &str = "media.probe";
+    /// Build a ZIP of certificates (payload: [`crate::certificates::ExportRequest`]).
+    pub const CERTIFICATES_EXPORT: &str = "certificates.export";
 }
 
 /// Lifecycle states of a job.

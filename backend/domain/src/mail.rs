@@ -21,6 +21,10 @@ pub enum MailTemplate {
     RosterInvitation,
     /// HR reminds someone of the assigned training they have not completed.
     TrainingReminder,
+    /// A certificate was issued on completing a course.
+    CertificateIssued,
+    /// An assigned course is due soon (sent 14 and 3 days before, once each).
+    DueSoon,
 }
 
 impl MailTemplate {
@@ -31,6 +35,8 @@ impl MailTemplate {
             MailTemplate::AlreadyRegistered => "already_registered",
             MailTemplate::RosterInvitation => "roster_invitation",
             MailTemplate::TrainingReminder => "training_reminder",
+            MailTemplate::CertificateIssued => "certificate_issued",
+            MailTemplate::DueSoon => "due_soon",
         }
     }
 }

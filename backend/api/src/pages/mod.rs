@@ -3,6 +3,7 @@
 //! the current path, the CSRF token for forms and the signed-in user.
 
 pub mod account;
+pub mod certificates;
 pub mod courses;
 pub mod home;
 pub mod hr;
@@ -94,6 +95,22 @@ pub const KEYS_USED_BY_CODE: &[&str] = &[
     "quiz-correct",
     "quiz-partly-correct",
     "quiz-incorrect",
+    "page-title-verify-certificate",
+    "page-title-my-certificates",
+    "page-title-hr-certificates",
+    "page-title-hr-export",
+    "hr-export-done",
+    "hr-export-failed",
+    "hr-export-running",
+    "certificate-issuer",
+    "certificate-title",
+    "certificate-certifies",
+    "certificate-completed",
+    "certificate-date",
+    "certificate-study-time",
+    "certificate-serial",
+    "certificate-verify",
+    "certificate-scan",
 ];
 
 /// The base context of a page request.

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod auth;
 pub mod cadre_groups;
+pub mod certificates;
 pub mod courses;
 pub mod coverage;
 pub mod health;
@@ -43,6 +44,14 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(coverage::export))
         .routes(routes!(coverage::incomplete))
         .routes(routes!(coverage::reminders))
+        .routes(routes!(certificates::verify))
+        .routes(routes!(certificates::mine))
+        .routes(routes!(certificates::pdf))
+        .routes(routes!(certificates::search))
+        .routes(routes!(certificates::revoke))
+        .routes(routes!(certificates::start_export))
+        .routes(routes!(certificates::export))
+        .routes(routes!(certificates::download))
         .routes(routes!(
             courses::catalogue::list,
             courses::authoring::create

@@ -5,6 +5,7 @@ pub mod asset;
 pub mod audit_log;
 pub mod cadre_group;
 pub mod cadre_group_course;
+pub mod certificate;
 pub mod course;
 pub mod course_author;
 pub mod course_revision;

@@ -1,7 +1,7 @@
 //! Completion rules. A module is complete when enough of its video was watched (by default
 //! 90 %) and, if it has a quiz, the quiz was passed; a course is complete when all its
 //! required modules are. Completion only moves forward: once set, a date is never cleared,
-//! even if the trainer later raises the bar.
+//! even if the trainer later raises the bar. Completing a course issues its certificate.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -89,5 +89,6 @@ pub async fn complete_course_if_done(
         }],
     )
     .await?;
+    crate::certificates::issue(db, user_id, &c, now).await?;
     Ok(true)
 }

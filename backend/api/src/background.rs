@@ -1,0 +1,56 @@
+//! The work every server process runs beside its requests: the mail dispatcher (outbox),
+//! certificate exports, and the due-date reminder schedule. All of it is driven by database
+//! rows, so any number of replicas can run it side by side.
+
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::mail::Transport;
+use crate::state::AppState;
+
+/// Starts the background tasks; they end when `stop` is cancelled.
+pub fn spawn(
+    state: AppState,
+    transport: Transport,
+    stop: CancellationToken,
+) -> Vec<JoinHandle<()>> {
+    let mut tasks = vec![
+        tokio::spawn(crate::mail::run_dispatcher(
+            state.clone(),
+            transport,
+            stop.clone(),
+        )),
+        tokio::spawn(crate::certificates::export::run_exports(
+            state.clone(),
+            stop.clone(),
+        )),
+    ];
+    if state.config.reminder_interval_secs > 0 {
+        tasks.push(tokio::spawn(run_reminders(state, stop)));
+    }
+    tasks
+}
+
+/// Queues due-date reminders now and then every `reminder_interval_secs`.
+async fn run_reminders(state: AppState, stop: CancellationToken) {
+    let every = Duration::from_secs(state.config.reminder_interval_secs);
+    loop {
+        match lms_domain::reminders::send_due(
+            &state.db,
+            chrono::Utc::now(),
+            &lms_domain::reminders::DEFAULT_DAYS_BEFORE,
+        )
+        .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reminders = n, "due-date reminders queued"),
+            Err(e) => tracing::warn!(error = %e, "due-date reminders failed; will retry"),
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! Bulk export: a ZIP of certificate PDFs with a CSV manifest, built by a background task
+//! from the `certificates.export` job. Certificates are read in batches by id and each PDF
+//! is rendered and written into the ZIP file on disk before the next, so memory stays flat
+//! whether the export holds ten certificates or ten thousand; the job's progress is the
+//! share written, shown on the HR page. The file lands under `<data_dir>/exports/` by an
+//! atomic rename, so a half-written ZIP is never offered.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use lms_domain::certificates::{self, ExportRequest};
+use lms_domain::entities::certificate;
+use lms_domain::jobs::{self, Failure};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+use zip::ZipWriter;
+use zip::write::SimpleFileOptions;
+
+use super::pdf::{CertificateText, Renderer, study_time};
+use crate::state::AppState;
+
+/// Certificates read and rendered per round trip.
+const BATCH: u64 = 50;
+
+/// Where the finished ZIP of export `id` lives.
+pub fn zip_path(state: &AppState, id: i64) -> PathBuf {
+    state
+        .config
+        .data_dir
+        .join("exports")
+        .join(format!("certificates-{id}.zip"))
+}
+
+/// Runs export jobs until `stop` is raised.
+pub async fn run_exports(state: AppState, stop: CancellationToken) {
+    let worker = format!(
+        "export-{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let lease = chrono::Duration::seconds(120);
+    let idle = Duration::from_millis(state.config.mail_poll_ms.max(10));
+    while !stop.is_cancelled() {
+        match jobs::claim(
+            &state.db,
+            &[jobs::kinds::CERTIFICATES_EXPORT],
+            &worker,
+            lease,
+        )
+        .await
+        {
+            Ok(Some(job)) => {
+                let outcome = build(&state, &job, &worker, lease).await;
+                let recorded = match outcome {
+                    Ok(result) => jobs::complete(&state.db, job.id, &worker, result)
+                        .await
+                        .map(|_| ()),
+                    Err(e) => {
+                        tracing::warn!(job = job.id, error = %format!("{e:#}"), "certificate export failed");
+                        jobs::fail(
+                            &state.db,
+                            &job,
+                            &worker,
+                            &format!("{e:#}"),
+                            Failure::Transient,
+                        )
+                        .await
+                        .map(|_| ())
+                    }
+                };
+                if let Err(e) = recorded {
+                    tracing::error!(job = job.id, error = %e, "could not record export outcome");
+                }
+            }
+            Ok(None) => {
+                tokio::select! {
+                    _ = stop.cancelled() => {}
+                    _ = tokio::time::sleep(idle) => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "export queue unavailable");
+                tokio::select! {
+                    _ = stop.cancelled() => {}
+                    _ = tokio::time::sleep(idle * 5) => {}
+                }
+            }
+        }
+    }
+}
+
+/// The manifest's columns.
+const MANIFEST_HEADER: [&str; 9] = [
+    "serial",
+    "full_name",
+    "course",
+    "completed_on",
+    "study_time",
+    "status",
+    "revoked_on",
+    "verify_url",
+    "file",
+];
+
+fn file_name(c: &certificate::Model) -> String {
+    format!("{}.pdf", c.serial)
+}
+
+type Zip = ZipWriter<BufWriter<File>>;
+type Manifest = csv::Writer<BufWriter<File>>;
+
+/// Renders every certificate of the request into the ZIP, batch after batch, recording
+/// progress; returns the writers and how many certificates went in.
+#[allow(clippy::too_many_arguments)]
+async fn write_entries(
+    state: &AppState,
+    job: &lms_domain::entities::job::Model,
+    worker: &str,
+    lease: chrono::Duration,
+    request: &ExportRequest,
+    total: u64,
+    mut zip: Zip,
+    mut manifest: Manifest,
+) -> anyhow::Result<(Zip, Manifest, u64)> {
+    let scope = request.scope();
+    let key = state.certificate_key().await?.clone();
+    let renderer = state.certificate_renderer()?;
+    let base = state.config.public_url.trim_end_matches('/').to_owned();
+    let issuer = state.config.certificate_issuer.clone();
+    let mut after = 0i64;
+    let mut done = 0u64;
+    loop {
+        let batch =
+            certificates::export_batch(&state.db, &scope, &request.filter, after, BATCH).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        let texts: Vec<(certificate::Model, CertificateText)> = batch
+            .into_iter()
+            .map(|c| {
+                let url = format!("{base}/verify/{}", key.code(c.id));
+                let text = CertificateText::of(&c, url, issuer.as_deref());
+                (c, text)
+            })
+            .collect();
+        let renderer = renderer.clone();
+        let n = texts.len() as u64;
+        (zip, manifest) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let options = SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored)
+                .large_file(false);
+            for (c, text) in texts {
+                let pdf = renderer.render(&text)?;
+                zip.start_file(file_name(&c), options)?;
+                zip.write_all(&pdf)?;
+                manifest.write_record([
+                    c.serial.as_str(),
+                    &lms_domain::coverage::spreadsheet_safe(&c.full_name),
+                    &lms_domain::coverage::spreadsheet_safe(&c.course_title),
+                    &c.completed_at.format("%Y-%m-%d").to_string(),
+                    &study_time(c.study_seconds),
+                    if c.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "valid"
+                    },
+                    &c.revoked_at
+                        .map(|d| d.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default(),
+                    &text.verify_url,
+                    &file_name(&c),
+                ])?;
+            }
+            Ok((zip, manifest))
+        })
+        .await??;
+        done += n;
+        let share = if total == 0 {
+            1.0
+        } else {
+            done as f64 / total as f64
+        };
+        // Keeps the lease while the export runs; stops if the job was cancelled.
+        if !jobs::heartbeat(&state.db, job.id, worker, lease).await?
+            || !jobs::report_progress(&state.db, job.id, worker, share.min(0.99)).await?
+        {
+            anyhow::bail!("the export was cancelled");
+        }
+    }
+    Ok((zip, manifest, done))
+}
+
+/// Builds the ZIP for one job and returns the job's result.
+async fn build(
+    state: &AppState,
+    job: &lms_domain::entities::job::Model,
+    worker: &str,
+    lease: chrono::Duration,
+) -> anyhow::Result<serde_json::Value> {
+    let request: ExportRequest =
+        serde_json::from_value(job.payload.clone()).context("unreadable export request")?;
+    let total = certificates::count(&state.db, &request.scope(), &request.filter).await?;
+    let final_path = zip_path(state, job.id);
+    let dir = final_path.parent().context("export folder")?.to_path_buf();
+    tokio::fs::create_dir_all(&dir).await?;
+    let tmp = dir.join(format!(
+        ".certificates-{}-{}.zip.part",
+        job.id,
+        uuid::Uuid::new_v4().simple()
+    ));
+    let manifest_tmp = tempfile::tempfile_in(&dir)?;
+
+    let file = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let zip = ZipWriter::new(BufWriter::new(file));
+    let mut manifest = csv::Writer::from_writer(BufWriter::new(manifest_tmp));
+    manifest.write_record(MANIFEST_HEADER)?;
+    let written = write_entries(state, job, worker, lease, &request, total, zip, manifest).await;
+    let (mut zip, manifest, done) = match written {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    let final_for_blocking = final_path.clone();
+    let bytes = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
+        // The manifest goes last, copied from its temporary file: UTF-8 with a BOM so that
+        // spreadsheet programs read Vietnamese names right.
+        let mut manifest_file = manifest
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("manifest: {e}"))?
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("manifest: {e}"))?;
+        use std::io::{Seek, SeekFrom};
+        manifest_file.seek(SeekFrom::Start(0))?;
+        zip.start_file(
+            "manifest.csv",
+            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored),
+        )?;
+        zip.write_all("\u{feff}".as_bytes())?;
+        std::io::copy(&mut manifest_file, &mut zip)?;
+        let mut out = zip.finish()?;
+        out.flush()?;
+        let file = out.into_inner().map_err(|e| anyhow::anyhow!("zip: {e}"))?;
+        file.sync_all()?;
+        let bytes = file.metadata()?.len();
+        std::fs::rename(&tmp, &final_for_blocking)?;
+        Ok(bytes)
+    })
+    .await??;
+    Ok(
+        json!({"count": done, "bytes": bytes, "file": final_path.file_name().and_then(|n| n.to_str())}),
+    )
+}
+
+/// Shares the renderer with blocking threads.
+pub type SharedRenderer = Arc<Renderer>;
