@@ -23,6 +23,8 @@ pub enum MailTemplate {
     TrainingReminder,
     /// A certificate was issued on completing a course.
     CertificateIssued,
+    /// Enrolled in a course (self-enrolment, or assigned with a due date).
+    Enrolled,
     /// An assigned course is due soon (sent 14 and 3 days before, once each).
     DueSoon,
 }
@@ -37,6 +39,7 @@ impl MailTemplate {
             MailTemplate::TrainingReminder => "training_reminder",
             MailTemplate::CertificateIssued => "certificate_issued",
             MailTemplate::DueSoon => "due_soon",
+            MailTemplate::Enrolled => "enrolled",
         }
     }
 }

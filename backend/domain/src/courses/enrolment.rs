@@ -2,8 +2,10 @@
 //! courses are assigned, never self-enrolled.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 
@@ -13,6 +15,33 @@ use crate::accounts::ensure_may_learn;
 use crate::audit::{self, AuditEntry};
 use crate::entities::{course, enrolment, user};
 use crate::error::{DomainError, DomainResult};
+use crate::mail::{self, MailTemplate, OutgoingMail};
+
+/// Tells the learner they are enrolled (or assigned, with the due date).
+async fn enrolled_mail(
+    db: &impl ConnectionTrait,
+    learner: &user::Model,
+    c: &course::Model,
+    due_at: Option<DateTime<Utc>>,
+) -> DomainResult<()> {
+    mail::enqueue(
+        db,
+        &OutgoingMail {
+            template: MailTemplate::Enrolled,
+            to: learner.email.clone(),
+            lang: learner.locale.clone(),
+            vars: json!({
+                "display_name": learner.display_name,
+                "course": c.title,
+                "assigned": due_at.is_some(),
+                "deadline": due_at.map(|d| d.format("%d/%m/%Y").to_string()),
+                "path": format!("/learn/{}", c.slug),
+            }),
+        },
+    )
+    .await?;
+    Ok(())
+}
 
 /// How a learner came to a course.
 pub mod source {
@@ -21,8 +50,8 @@ pub mod source {
 }
 
 /// Enrols the user in a public course (idempotent: enrolling again returns the enrolment).
-pub async fn enrol(
-    db: &impl ConnectionTrait,
+pub async fn enrol<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     learner: &user::Model,
     grants: &crate::Grants,
     course_ref: &str,
@@ -43,7 +72,10 @@ pub async fn enrol(
     if page.course.visibility != visibility::PUBLIC {
         return Err(DomainError::Forbidden);
     }
-    let created = enrolment::ActiveModel {
+    // Inserted unless a concurrent request enrolled first (then theirs is returned); the
+    // audit entry and the welcome mail go in the same transaction as the enrolment.
+    let txn = crate::db::begin_write(db).await?;
+    let inserted = enrolment::Entity::insert(enrolment::ActiveModel {
         user_id: Set(learner.id),
         course_id: Set(page.course.id),
         source: Set(source::SELF.into()),
@@ -51,27 +83,33 @@ pub async fn enrol(
         enrolled_at: Set(Utc::now()),
         completed_at: Set(None),
         ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([enrolment::Column::UserId, enrolment::Column::CourseId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    let created = enrolment::Entity::find()
+        .filter(enrolment::Column::UserId.eq(learner.id))
+        .filter(enrolment::Column::CourseId.eq(page.course.id))
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("enrolment"))?;
+    if inserted == 0 {
+        txn.commit().await?;
+        return Ok((created, false));
     }
-    .insert(db)
-    .await;
-    let created = match created {
-        Ok(e) => e,
-        // A concurrent request enrolled first: return theirs.
-        Err(e) if DomainError::is_unique_violation(&e) => enrolment::Entity::find()
-            .filter(enrolment::Column::UserId.eq(learner.id))
-            .filter(enrolment::Column::CourseId.eq(page.course.id))
-            .one(db)
-            .await?
-            .ok_or(DomainError::NotFound("enrolment"))?,
-        Err(e) => return Err(e.into()),
-    };
     audit::record(
-        db,
+        &txn,
         AuditEntry::new("course.enrolled", "course", page.course.id)
             .by(Some(learner.id))
             .details(json!({"source": source::SELF})),
     )
     .await?;
+    enrolled_mail(&txn, learner, &page.course, None).await?;
+    txn.commit().await?;
     Ok((created, true))
 }
 
@@ -96,6 +134,13 @@ pub async fn assign(
             active.update(db).await?
         }
         None => {
+            let learner = user::Entity::find_by_id(learner_id).one(db).await?;
+            let c = course::Entity::find_by_id(course_id).one(db).await?;
+            if let (Some(learner), Some(c)) = (learner, c)
+                && learner.is_active
+            {
+                enrolled_mail(db, &learner, &c, due_at).await?;
+            }
             enrolment::ActiveModel {
                 user_id: Set(learner_id),
                 course_id: Set(course_id),
