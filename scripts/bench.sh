@@ -89,6 +89,8 @@ if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   scripts/bench-progress.sh
   # Coverage at 1,000,000 roster members, beside hand-written SQL.
   scripts/bench-coverage.sh
+  # Certificates: PDFs per second, and 10,000 exported as one ZIP with peak memory.
+  scripts/bench-certificates.sh
 fi
 
 # The media pipeline: a 60-second 1080p30 clip through the ladder, beside the ffmpeg CLI.

@@ -546,6 +546,67 @@ async fn hr_searches_exports_and_revokes_within_their_organisations() {
         .unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
 
+    // The same through the HR pages, with cookies and CSRF like a browser.
+    let base = app.serve().await;
+    let (browser, csrf) = lms_tests::browser_login(&base, &hr).await;
+    let page = browser
+        .get(format!("{base}/hr/certificates?province=79"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Lê Văn Ước") && !html.contains("Phạm Thị Khác"));
+    let res = browser
+        .post(format!("{base}/hr/certificates/export"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("province", "79"),
+            ("person", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.starts_with("/hr/certificates/exports/"), "{to}");
+    let html = browser
+        .get(format!("{base}{to}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"export-status\""), "{html}");
+    let res = browser
+        .post(format!("{base}/hr/certificates/export"))
+        .form(&[("province", "79")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "a form without the CSRF token"
+    );
+    let (learner_browser, _) = lms_tests::browser_login(&base, &ours).await;
+    let res = learner_browser
+        .get(format!("{base}/hr/certificates"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let mine = learner_browser
+        .get(format!("{base}/my/certificates"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(mine.contains(ours_cert["verify_url"].as_str().unwrap()));
+
     // Revoking their own person's certificate works, and the export leaves it out after.
     app.post(&format!(
         "/api/v1/certificates/{}/revoke",

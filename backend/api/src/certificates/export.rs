@@ -93,6 +93,36 @@ pub async fn run_exports(state: AppState, stop: CancellationToken) {
     }
 }
 
+/// Renders a batch on all cores (Typst is CPU-bound and the renderer is shared).
+fn render_all(
+    renderer: &Renderer,
+    texts: &[(certificate::Model, CertificateText)],
+) -> anyhow::Result<Vec<Vec<u8>>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per = texts.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = texts
+            .chunks(per)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|(_, t)| renderer.render(t))
+                        .collect::<anyhow::Result<Vec<_>>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(texts.len());
+        for h in handles {
+            out.extend(
+                h.join()
+                    .map_err(|_| anyhow::anyhow!("a rendering thread panicked"))??,
+            );
+        }
+        Ok(out)
+    })
+}
+
 /// The manifest's columns.
 const MANIFEST_HEADER: [&str; 9] = [
     "serial",
@@ -152,8 +182,9 @@ async fn write_entries(
             let options = SimpleFileOptions::default()
                 .compression_method(zip::CompressionMethod::Stored)
                 .large_file(false);
-            for (c, text) in texts {
-                let pdf = renderer.render(&text)?;
+            // Rendered on every core, written in order.
+            let pdfs = render_all(&renderer, &texts)?;
+            for ((c, text), pdf) in texts.into_iter().zip(pdfs) {
                 zip.start_file(file_name(&c), options)?;
                 zip.write_all(&pdf)?;
                 manifest.write_record([
