@@ -1,4 +1,5 @@
-//! The `lms` command line: `serve`, `migrate`, `create-admin`.
+//! The `lms` command line: `serve`, `migrate`, `create-admin`, `import`,
+//! `rebuild-coverage`.
 
 use std::io::{IsTerminal, Read};
 
@@ -49,6 +50,11 @@ enum Command {
         #[arg(long)]
         publish: bool,
     },
+    /// Recompute the coverage summary (every roster member's completion per cadre group)
+    /// from the roster, the groups' required courses and the enrolments. Reports read the
+    /// summary, which every change keeps up to date; this repairs it after rows were written
+    /// to those tables by hand.
+    RebuildCoverage,
 }
 
 pub fn main() -> std::process::ExitCode {
@@ -78,6 +84,7 @@ pub fn main() -> std::process::ExitCode {
                 owner,
                 publish,
             } => import(config, &folders, owner.as_deref(), publish).await,
+            Command::RebuildCoverage => rebuild_coverage(config).await,
         }
     });
     match result {
@@ -120,6 +127,19 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     println!(
         "applied {} migration(s); the schema is up to date",
         pending.len()
+    );
+    Ok(())
+}
+
+async fn rebuild_coverage(config: Config) -> anyhow::Result<()> {
+    let db = connect(&config).await?;
+    let started = std::time::Instant::now();
+    let txn = lms_domain::db::begin_write(&db).await?;
+    let rows = lms_domain::coverage::summary::rebuild(&txn).await?;
+    txn.commit().await?;
+    println!(
+        "coverage summary rebuilt: {rows} membership(s) in {:.1} s",
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod cadre_group_course;
 pub mod course;
 pub mod course_author;
 pub mod course_revision;
+pub mod coverage_member;
 pub mod enrolment;
 pub mod hr_scope;
 pub mod job;

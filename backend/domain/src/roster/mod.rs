@@ -340,6 +340,8 @@ where
     let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let mut in_file: HashSet<i64> = HashSet::new();
+    // Members whose coverage summary rows must be recomputed.
+    let mut changed: Vec<i64> = Vec::new();
     let orgs: HashSet<i64> = rows.iter().map(|r| r.organisation_id).collect();
     for r in &rows {
         let existing = roster_member::Entity::find()
@@ -414,6 +416,7 @@ where
             }
         };
         in_file.insert(member.id);
+        changed.push(member.id);
         roster_member_group::Entity::delete_many()
             .filter(roster_member_group::Column::MemberId.eq(member.id))
             .exec(&txn)
@@ -436,6 +439,7 @@ where
         {
             if !in_file.contains(&m.id) {
                 report.deactivated += 1;
+                changed.push(m.id);
                 let mut a = m.into_active_model();
                 a.active = Set(false);
                 a.updated_at = Set(now);
@@ -443,6 +447,7 @@ where
             }
         }
     }
+    crate::coverage::summary::refresh_members(&txn, &changed).await?;
     let users: BTreeSet<i64> = roster_member::Entity::find()
         .filter(roster_member::Column::Id.is_in(in_file.iter().copied()))
         .all(&txn)
@@ -559,6 +564,7 @@ pub async fn link_account(
         a.updated_at = Set(now);
         a.update(db).await?;
     }
+    crate::coverage::summary::refresh_user(db, user_id).await?;
     assign_courses(db, user_id).await
 }
 
