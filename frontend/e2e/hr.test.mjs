@@ -71,8 +71,9 @@ test('HR imports a roster with bad rows, then reads the coverage dashboard and e
   assert.equal(await problems.count(), 2);
   const first = await problems.nth(0).innerText();
   const second = await problems.nth(1).innerText();
-  assert.match(first, /^3\s+organisation_code\s+unknown organisation/);
-  assert.match(second, /^5\s+email/);
+  // Column names and reasons in the page's language (Vietnamese here), the value quoted.
+  assert.match(first, new RegExp(`^3\\s+${vi['roster-column-organisation-code']}\\s+không có đơn vị “bo-khong-co”`));
+  assert.match(second, new RegExp(`^5\\s+${vi['roster-column-email']}\\s+“khong-phai-email” không phải là địa chỉ email`));
   assert.ok((await visibleText(page.locator('#roster-status'))).startsWith('3/5'));
   await shot(page, '50-roster-checked');
 

@@ -14,6 +14,7 @@ mod m20261126_000007_create_uploads;
 mod m20261126_000008_create_learning;
 mod m20261126_000009_create_cadre_groups;
 mod m20261126_000010_create_roster;
+mod m20261126_000011_create_coverage_members;
 mod m20261126_000012_create_certificates;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_create_learning::Migration),
             Box::new(m20261126_000009_create_cadre_groups::Migration),
             Box::new(m20261126_000010_create_roster::Migration),
+            Box::new(m20261126_000011_create_coverage_members::Migration),
             Box::new(m20261126_000012_create_certificates::Migration),
         ]
     }

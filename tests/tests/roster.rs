@@ -110,6 +110,38 @@ async fn hr_imports_a_roster_with_line_numbered_errors_in_every_mode() {
         ]
     );
     assert!(strict.to_string().contains("first on line 2"), "{strict}");
+    // Each problem also carries a code and its value, for pages to say it in their language.
+    let codes: Vec<(String, Value, Value)> = strict["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["code"].as_str().unwrap().to_owned(),
+                p["value"].clone(),
+                p["first_line"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            ("not_an_email".into(), json!("not-an-email"), Value::Null),
+            (
+                "unknown_organisation".into(),
+                json!("no-such-org"),
+                Value::Null
+            ),
+            (
+                "unknown_cadre_group".into(),
+                json!("no-such-group"),
+                Value::Null
+            ),
+            ("duplicate".into(), json!("CB001"), json!(2)),
+            ("required".into(), Value::Null, Value::Null),
+            ("unknown_province".into(), json!("99"), Value::Null),
+        ]
+    );
 
     // Dry run: what would change, nothing written.
     let dry = import(&app, &hr, "dry_run=true", "text/csv", roster_csv()).await;

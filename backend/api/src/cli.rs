@@ -1,5 +1,5 @@
 //! The `lms` command line: `serve`, `migrate`, `create-admin`, `import`,
-//! `certificate-preview`.
+//! `certificate-preview`, `rebuild-coverage`.
 
 use std::io::{IsTerminal, Read};
 
@@ -50,6 +50,11 @@ enum Command {
         #[arg(long)]
         publish: bool,
     },
+    /// Recompute the coverage summary (every roster member's completion per cadre group)
+    /// from the roster, the groups' required courses and the enrolments. Reports read the
+    /// summary, which every change keeps up to date; this repairs it after rows were written
+    /// to those tables by hand.
+    RebuildCoverage,
     /// Render a sample certificate with the current template (LMS_CERTIFICATE_TEMPLATE or
     /// <data dir>/templates/certificate.typ, else the built-in one) to check an edited
     /// layout; with --repeat, render it that many times and print the rate.
@@ -92,6 +97,7 @@ pub fn main() -> std::process::ExitCode {
                 owner,
                 publish,
             } => import(config, &folders, owner.as_deref(), publish).await,
+            Command::RebuildCoverage => rebuild_coverage(config).await,
             Command::CertificatePreview { out, repeat, lang } => {
                 certificate_preview(&config, &out, repeat, &lang)
             }
@@ -137,6 +143,19 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     println!(
         "applied {} migration(s); the schema is up to date",
         pending.len()
+    );
+    Ok(())
+}
+
+async fn rebuild_coverage(config: Config) -> anyhow::Result<()> {
+    let db = connect(&config).await?;
+    let started = std::time::Instant::now();
+    let txn = lms_domain::db::begin_write(&db).await?;
+    let rows = lms_domain::coverage::summary::rebuild(&txn).await?;
+    txn.commit().await?;
+    println!(
+        "coverage summary rebuilt: {rows} membership(s) in {:.1} s",
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

@@ -139,6 +139,8 @@ where
             .insert(&txn)
             .await?;
         }
+        // Who is complete depends on what the group requires.
+        crate::coverage::summary::refresh_groups(&txn, &[g.id]).await?;
     }
     audit::record(
         &txn,

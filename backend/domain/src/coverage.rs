@@ -3,12 +3,14 @@
 //! as of any date (completions up to that date; today's membership).
 //!
 //! A member counts as complete when, for every required course, their enrolment (through
-//! their linked account) has `completed_at` on or before the date. The enrolment row is the
-//! per-person summary kept up to date as progress arrives, so reports never scan raw
-//! progress.
+//! their linked account) has `completed_at` on or before the date. Reports read only the
+//! per-member, per-group summary kept up to date as progress arrives ([`summary`]): never
+//! the roster, the enrolments or raw progress.
+
+pub mod summary;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use serde::Serialize;
 
 use crate::Grants;
@@ -47,15 +49,6 @@ pub struct CoverageLine {
     pub percent: f64,
 }
 
-#[derive(Debug, FromQueryResult)]
-struct Raw {
-    group_code: String,
-    key: Option<String>,
-    name: Option<String>,
-    members: i64,
-    completed: i64,
-}
-
 /// How to break a report down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum By {
@@ -82,33 +75,57 @@ pub async fn lines_of(
     as_of: DateTime<Utc>,
     group_code: Option<&str>,
 ) -> DomainResult<Vec<CoverageLine>> {
+    Ok(lines_at(db, scope, by, &[as_of], group_code)
+        .await?
+        .pop()
+        .unwrap_or_default())
+}
+
+/// [`lines_of`] at several dates, read in one pass over the summary: one list of lines
+/// per date, in the order given.
+pub async fn lines_at(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    by: By,
+    dates: &[DateTime<Utc>],
+    group_code: Option<&str>,
+) -> DomainResult<Vec<Vec<CoverageLine>>> {
     let backend = db.get_database_backend();
     let p = |n: usize| match backend {
         DbBackend::Postgres => format!("${n}"),
         _ => "?".to_owned(),
     };
-    let (key, name, join, group_by) = match by {
-        By::Group => ("NULL", "NULL", "", ""),
+    let (key_col, key, name, join) = match by {
+        By::Group => ("", "NULL", "NULL", ""),
         By::Province => (
+            ", s.province_id",
             "pr.code",
             "pr.name",
-            "LEFT JOIN provinces pr ON pr.id = m.province_id",
-            ", pr.code, pr.name",
+            "LEFT JOIN provinces pr ON pr.id = t.province_id",
         ),
         By::Organisation => (
+            ", s.organisation_id",
             "o.code",
             "o.name",
-            "JOIN organisations o ON o.id = m.organisation_id",
-            ", o.code, o.name",
+            "JOIN organisations o ON o.id = t.organisation_id",
         ),
     };
-    let mut values: Vec<Value> = vec![as_of.into()];
+    let mut values: Vec<Value> = dates.iter().map(|d| (*d).into()).collect();
+    let completed: Vec<String> = (0..dates.len())
+        .map(|i| {
+            format!(
+                "CAST(SUM(CASE WHEN s.completed_at <= {} THEN 1 ELSE 0 END) AS BIGINT) AS c{i}",
+                p(i + 1)
+            )
+        })
+        .collect();
+    let completed_out: Vec<String> = (0..dates.len()).map(|i| format!("t.c{i}")).collect();
     let group_filter = match group_code {
         Some(code) => {
             values.push(code.into());
             format!(
-                " AND mg.group_id = (SELECT id FROM cadre_groups WHERE code = {})",
-                p(2)
+                " AND s.group_id = (SELECT id FROM cadre_groups WHERE code = {})",
+                p(values.len())
             )
         }
         None => String::new(),
@@ -118,48 +135,50 @@ pub async fn lines_of(
         Scope::Organisations(ids) if ids.is_empty() => " AND 1 = 0".to_owned(),
         Scope::Organisations(ids) => {
             let list: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
-            format!(" AND m.organisation_id IN ({})", list.join(","))
+            format!(" AND s.organisation_id IN ({})", list.join(","))
         }
     };
     let sql = format!(
-        "SELECT g.code AS group_code, {key} AS \"key\", {name} AS name, \
-           CAST(COUNT(*) AS BIGINT) AS members, \
-           CAST(SUM(CASE WHEN t.required > 0 AND t.done = t.required THEN 1 ELSE 0 END) AS BIGINT) AS completed \
+        "SELECT g.code AS group_code, {key} AS \"key\", {name} AS name, t.members, {completed_out} \
          FROM ( \
-           SELECT mg.group_id, m.id AS member_id, \
-             (SELECT COUNT(*) FROM cadre_group_courses gc WHERE gc.group_id = mg.group_id) AS required, \
-             (SELECT COUNT(*) FROM cadre_group_courses gc JOIN enrolments e \
-                ON e.course_id = gc.course_id AND e.user_id = m.user_id \
-               WHERE gc.group_id = mg.group_id AND e.completed_at IS NOT NULL AND e.completed_at <= {p1}) AS done \
-           FROM roster_member_groups mg JOIN roster_members m ON m.id = mg.member_id \
-           WHERE m.active = TRUE{scope_filter}{group_filter} \
+           SELECT s.group_id{key_col}, CAST(COUNT(*) AS BIGINT) AS members, {completed} \
+           FROM coverage_members s \
+           WHERE s.active = TRUE{scope_filter}{group_filter} \
+           GROUP BY s.group_id{key_col} \
          ) t \
          JOIN cadre_groups g ON g.id = t.group_id \
-         JOIN roster_members m ON m.id = t.member_id \
          {join} \
-         GROUP BY g.id, g.code{group_by} \
          ORDER BY g.id{order}",
-        p1 = p(1),
+        completed = completed.join(", "),
+        completed_out = completed_out.join(", "),
         order = if by == By::Group { "" } else { ", 3" },
     );
-    let rows = Raw::find_by_statement(Statement::from_sql_and_values(backend, &sql, values))
-        .all(db)
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, &sql, values))
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| CoverageLine {
-            percent: if r.members > 0 {
-                r.completed as f64 * 100.0 / r.members as f64
-            } else {
-                0.0
-            },
-            group_code: r.group_code,
-            key: r.key,
-            name: r.name,
-            members: r.members,
-            completed: r.completed,
-        })
-        .collect())
+    let mut out = vec![Vec::with_capacity(rows.len()); dates.len()];
+    for r in rows {
+        let group_code: String = r.try_get("", "group_code")?;
+        let key: Option<String> = r.try_get("", "key")?;
+        let name: Option<String> = r.try_get("", "name")?;
+        let members: i64 = r.try_get("", "members")?;
+        for (i, lines) in out.iter_mut().enumerate() {
+            let completed: i64 = r.try_get::<Option<i64>>("", &format!("c{i}"))?.unwrap_or(0);
+            lines.push(CoverageLine {
+                group_code: group_code.clone(),
+                key: key.clone(),
+                name: name.clone(),
+                members,
+                completed,
+                percent: if members > 0 {
+                    completed as f64 * 100.0 / members as f64
+                } else {
+                    0.0
+                },
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// A group's coverage against its target, with where the trend leads.
@@ -211,9 +230,10 @@ async fn groups_of(
     code: Option<&str>,
 ) -> DomainResult<Vec<GroupCoverage>> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let now = lines_of(db, scope, By::Group, as_of, code).await?;
     let before_date = as_of - chrono::Duration::days(90);
-    let before = lines_of(db, scope, By::Group, before_date, code).await?;
+    let mut at = lines_at(db, scope, By::Group, &[as_of, before_date], code).await?;
+    let before = at.pop().unwrap_or_default();
+    let now = at.pop().unwrap_or_default();
     let mut query = cadre_group::Entity::find().order_by_asc(cadre_group::Column::Id);
     if let Some(code) = code {
         query = query.filter(cadre_group::Column::Code.eq(code));
@@ -370,10 +390,10 @@ pub async fn incomplete(
     group_code: &str,
 ) -> DomainResult<Vec<Incomplete>> {
     use crate::entities::{
-        cadre_group_course, course, enrolment, organisation, roster_member, roster_member_group,
-        user,
+        cadre_group_course, course, coverage_member, enrolment, organisation, roster_member, user,
     };
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use std::collections::{HashMap, HashSet};
     let g = cadre_group::Entity::find()
         .filter(cadre_group::Column::Code.eq(group_code))
         .one(db)
@@ -392,64 +412,70 @@ pub async fn incomplete(
             .all(db)
             .await?
     };
-    let member_ids: Vec<i64> = roster_member_group::Entity::find()
-        .filter(roster_member_group::Column::GroupId.eq(g.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.member_id)
-        .collect();
-    let mut q = roster_member::Entity::find()
-        .filter(roster_member::Column::Id.is_in(member_ids))
-        .filter(roster_member::Column::Active.eq(true));
+    // The summary says who is not complete (no completion date for the group).
+    let mut q = coverage_member::Entity::find()
+        .filter(coverage_member::Column::GroupId.eq(g.id))
+        .filter(coverage_member::Column::Active.eq(true))
+        .filter(coverage_member::Column::CompletedAt.is_null());
     if let Scope::Organisations(ids) = scope {
-        q = q.filter(roster_member::Column::OrganisationId.is_in(ids.clone()));
+        q = q.filter(coverage_member::Column::OrganisationId.is_in(ids.clone()));
     }
-    let orgs: std::collections::HashMap<i64, String> = organisation::Entity::find()
+    let member_ids: Vec<i64> = q.all(db).await?.into_iter().map(|s| s.member_id).collect();
+    let orgs: HashMap<i64, String> = organisation::Entity::find()
         .all(db)
         .await?
         .into_iter()
         .map(|o| (o.id, o.code))
         .collect();
+    let required_ids: Vec<i64> = required.iter().map(|c| c.id).collect();
     let mut out = Vec::new();
-    for m in q.all(db).await? {
-        let (done, account_email): (Vec<i64>, Option<String>) = match m.user_id {
-            Some(uid) => (
-                enrolment::Entity::find()
-                    .filter(enrolment::Column::UserId.eq(uid))
-                    .filter(enrolment::Column::CompletedAt.is_not_null())
-                    .all(db)
-                    .await?
-                    .into_iter()
-                    .map(|e| e.course_id)
-                    .collect(),
-                user::Entity::find_by_id(uid)
-                    .one(db)
-                    .await?
-                    .map(|u| u.email),
-            ),
-            None => (Vec::new(), None),
-        };
-        let missing: Vec<String> = required
-            .iter()
-            .filter(|c| !done.contains(&c.id))
-            .map(|c| c.title.clone())
+    // Bounded statements, however many people are behind.
+    for chunk in member_ids.chunks(500) {
+        let members = roster_member::Entity::find()
+            .filter(roster_member::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        let user_ids: Vec<i64> = members.iter().filter_map(|m| m.user_id).collect();
+        let done: HashSet<(i64, i64)> = enrolment::Entity::find()
+            .filter(enrolment::Column::UserId.is_in(user_ids.clone()))
+            .filter(enrolment::Column::CourseId.is_in(required_ids.clone()))
+            .filter(enrolment::Column::CompletedAt.is_not_null())
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|e| (e.user_id, e.course_id))
             .collect();
-        if required.is_empty() || !missing.is_empty() {
+        let emails: HashMap<i64, String> = user::Entity::find()
+            .filter(user::Column::Id.is_in(user_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.email))
+            .collect();
+        for m in members {
+            let missing: Vec<String> = required
+                .iter()
+                .filter(|c| !m.user_id.is_some_and(|u| done.contains(&(u, c.id))))
+                .map(|c| c.title.clone())
+                .collect();
             out.push(Incomplete {
                 member_id: m.id,
                 employee_id: m.employee_id,
                 full_name: m.full_name,
                 organisation_code: orgs.get(&m.organisation_id).cloned().unwrap_or_default(),
                 organisation_id: m.organisation_id,
-                email: account_email.or(m.email),
+                email: m.user_id.and_then(|u| emails.get(&u).cloned()).or(m.email),
                 has_account: m.user_id.is_some(),
                 missing,
             });
         }
     }
     out.sort_by(|a, b| {
-        (&a.organisation_code, &a.full_name).cmp(&(&b.organisation_code, &b.full_name))
+        (&a.organisation_code, &a.full_name, a.member_id).cmp(&(
+            &b.organisation_code,
+            &b.full_name,
+            b.member_id,
+        ))
     });
     Ok(out)
 }

@@ -544,6 +544,24 @@ roster-problems-heading = Rows with problems
 roster-line = Line
 roster-column = Column
 roster-reason = Reason
+roster-column-employee-id = Employee id
+roster-column-full-name = Full name
+roster-column-email = Email
+roster-column-organisation-code = Organisation code
+roster-column-province-code = Province code
+roster-column-cadre-groups = Cadre groups
+roster-column-position = Position
+# { $value } and { $first } are filled in by the page; no straight double quotes here (the
+# text goes into an HTML attribute).
+roster-problem-missing-column = missing column (expected a header such as “{ $value }”)
+roster-problem-required = required
+roster-problem-too-long = at most { $value } characters
+roster-problem-not-an-email = “{ $value }” is not an email address
+roster-problem-unknown-organisation = unknown organisation “{ $value }”
+roster-problem-not-your-organisation = you do not manage the people of “{ $value }”
+roster-problem-unknown-province = unknown province code “{ $value }”
+roster-problem-unknown-cadre-group = unknown cadre group “{ $value }”
+roster-problem-duplicate = “{ $value }” appears twice (first on line { $first })
 coverage-heading = Training coverage
 coverage-as-of = Figures as of { $date }.
 coverage-export-xlsx = Download XLSX

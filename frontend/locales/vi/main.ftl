@@ -523,6 +523,24 @@ roster-problems-heading = Các dòng có lỗi
 roster-line = Dòng
 roster-column = Cột
 roster-reason = Lý do
+roster-column-employee-id = Mã cán bộ
+roster-column-full-name = Họ và tên
+roster-column-email = Email
+roster-column-organisation-code = Mã đơn vị
+roster-column-province-code = Mã tỉnh
+roster-column-cadre-groups = Nhóm cán bộ
+roster-column-position = Chức vụ
+# { $value } và { $first } do trang điền vào; không dùng dấu nháy kép thẳng (văn bản nằm
+# trong một thuộc tính HTML).
+roster-problem-missing-column = thiếu cột (cần một tiêu đề như “{ $value }”)
+roster-problem-required = bắt buộc
+roster-problem-too-long = tối đa { $value } ký tự
+roster-problem-not-an-email = “{ $value }” không phải là địa chỉ email
+roster-problem-unknown-organisation = không có đơn vị “{ $value }”
+roster-problem-not-your-organisation = bạn không quản lý cán bộ của “{ $value }”
+roster-problem-unknown-province = không có mã tỉnh “{ $value }”
+roster-problem-unknown-cadre-group = không có nhóm cán bộ “{ $value }”
+roster-problem-duplicate = mã “{ $value }” xuất hiện hai lần (lần đầu ở dòng { $first })
 coverage-heading = Báo cáo bao phủ đào tạo
 coverage-as-of = Số liệu đến ngày { $date }.
 coverage-export-xlsx = Tải XLSX

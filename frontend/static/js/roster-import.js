@@ -13,6 +13,15 @@ if (root) {
   const rows = document.getElementById('roster-problem-rows');
 
   const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
+  // The page carries each column name and problem in its language (data-column-*,
+  // data-reason-*); the API's English reason is the fallback for a code the page lacks.
+  const dataKey = (prefix, name) =>
+    prefix + String(name).split(/[-_]/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+  const columnName = (p) => root.dataset[dataKey('column', p.column)] || p.column;
+  const reasonText = (p) => {
+    const template = p.code && root.dataset[dataKey('reason', p.code)];
+    return template ? fill(template, { value: p.value, first: p.first_line }) : p.reason;
+  };
 
   async function send(dryRun) {
     const chosen = file.files && file.files[0];
@@ -41,7 +50,7 @@ if (root) {
     rows.replaceChildren();
     for (const p of report.problems) {
       const tr = document.createElement('tr');
-      for (const v of [p.line, p.column, p.reason]) {
+      for (const v of [p.line, columnName(p), reasonText(p)]) {
         const td = document.createElement('td');
         td.textContent = String(v);
         tr.append(td);

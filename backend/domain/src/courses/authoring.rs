@@ -672,7 +672,17 @@ pub async fn delete_course(
 ) -> DomainResult<&'static str> {
     let c = editable(db, user_id, grants, course_id).await?;
     if c.published_revision_id.is_none() {
+        // The groups that required it may now be complete without it.
+        use crate::entities::cadre_group_course;
+        let groups: Vec<i64> = cadre_group_course::Entity::find()
+            .filter(cadre_group_course::Column::CourseId.eq(c.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| l.group_id)
+            .collect();
         course::Entity::delete_by_id(c.id).exec(db).await?;
+        crate::coverage::summary::refresh_groups(db, &groups).await?;
         audit::record(
             db,
             AuditEntry::new("course.deleted", "course", course_id).by(Some(user_id)),

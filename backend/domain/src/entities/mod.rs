@@ -9,6 +9,7 @@ pub mod certificate;
 pub mod course;
 pub mod course_author;
 pub mod course_revision;
+pub mod coverage_member;
 pub mod enrolment;
 pub mod hr_scope;
 pub mod job;

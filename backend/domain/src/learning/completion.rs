@@ -76,6 +76,7 @@ pub async fn complete_course_if_done(
     if updated.rows_affected == 0 {
         return Ok(false);
     }
+    crate::coverage::summary::course_completed(db, user_id, course_id).await?;
     events::record(
         db,
         vec![Event {

@@ -80,15 +80,97 @@ fn key(header: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RowProblem {
     pub line: usize,
+    /// The column, by its canonical name (`employee_id`, `full_name`, `email`,
+    /// `organisation_code`, `province_code`, `cadre_groups`, `position`).
     pub column: String,
+    /// What is wrong, for pages to say in their language: `missing_column`, `required`,
+    /// `too_long`, `not_an_email`, `unknown_organisation`, `not_your_organisation`,
+    /// `unknown_province`, `unknown_cadre_group`, `duplicate`.
+    pub code: &'static str,
+    /// The value in question (the expected header for `missing_column`, the limit for
+    /// `too_long`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// For `duplicate`: the line where the employee id first appears.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_line: Option<usize>,
+    /// The problem in English.
     pub reason: String,
 }
 
-fn problem(line: usize, column: &str, reason: impl Into<String>) -> RowProblem {
+/// Why a row is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reason {
+    MissingColumn(&'static str),
+    Required,
+    TooLong(usize),
+    NotAnEmail(String),
+    UnknownOrganisation(String),
+    NotYourOrganisation(String),
+    UnknownProvince(String),
+    UnknownCadreGroup(String),
+    Duplicate(String, usize),
+}
+
+fn problem(line: usize, column: &str, why: Reason) -> RowProblem {
+    let (code, value, first_line, reason) = match why {
+        Reason::MissingColumn(header) => (
+            "missing_column",
+            Some(header.to_owned()),
+            None,
+            format!("missing column (expected a header such as \"{header}\")"),
+        ),
+        Reason::Required => ("required", None, None, "required".to_owned()),
+        Reason::TooLong(max) => (
+            "too_long",
+            Some(max.to_string()),
+            None,
+            format!("at most {max} characters"),
+        ),
+        Reason::NotAnEmail(v) => (
+            "not_an_email",
+            Some(v.clone()),
+            None,
+            format!("\"{v}\" is not an email address"),
+        ),
+        Reason::UnknownOrganisation(v) => (
+            "unknown_organisation",
+            Some(v.clone()),
+            None,
+            format!("unknown organisation \"{v}\""),
+        ),
+        Reason::NotYourOrganisation(v) => (
+            "not_your_organisation",
+            Some(v.clone()),
+            None,
+            format!("you do not manage the people of \"{v}\""),
+        ),
+        Reason::UnknownProvince(v) => (
+            "unknown_province",
+            Some(v.clone()),
+            None,
+            format!("unknown province code \"{v}\""),
+        ),
+        Reason::UnknownCadreGroup(v) => (
+            "unknown_cadre_group",
+            Some(v.clone()),
+            None,
+            format!("unknown cadre group \"{v}\""),
+        ),
+        Reason::Duplicate(v, first) => (
+            "duplicate",
+            Some(v.clone()),
+            Some(first),
+            format!("\"{v}\" appears twice (first on line {first})"),
+        ),
+    };
     RowProblem {
         line,
         column: column.to_owned(),
-        reason: reason.into(),
+        code,
+        value,
+        first_line,
+        reason,
     }
 }
 
@@ -152,14 +234,7 @@ async fn validate(
             Some(i) => {
                 index.insert(name, i);
             }
-            None if required => problems.push(problem(
-                1,
-                name,
-                format!(
-                    "missing column (expected a header such as \"{}\")",
-                    aliases[0]
-                ),
-            )),
+            None if required => problems.push(problem(1, name, Reason::MissingColumn(aliases[0]))),
             None => {}
         }
     }
@@ -194,16 +269,16 @@ async fn validate(
         let before = problems.len();
         let employee_id = get("employee_id");
         if employee_id.is_empty() {
-            problems.push(problem(line, "employee_id", "required"));
+            problems.push(problem(line, "employee_id", Reason::Required));
         } else if employee_id.chars().count() > 64 {
-            problems.push(problem(line, "employee_id", "at most 64 characters"));
+            problems.push(problem(line, "employee_id", Reason::TooLong(64)));
         }
         let full_name: String = get("full_name").nfc().collect::<String>();
         let full_name = full_name.split_whitespace().collect::<Vec<_>>().join(" ");
         if full_name.is_empty() {
-            problems.push(problem(line, "full_name", "required"));
+            problems.push(problem(line, "full_name", Reason::Required));
         } else if full_name.chars().count() > 200 {
-            problems.push(problem(line, "full_name", "at most 200 characters"));
+            problems.push(problem(line, "full_name", Reason::TooLong(200)));
         }
         let raw_email = get("email");
         let email = if raw_email.is_empty() {
@@ -215,7 +290,7 @@ async fn validate(
                     problems.push(problem(
                         line,
                         "email",
-                        format!("\"{raw_email}\" is not an email address"),
+                        Reason::NotAnEmail(raw_email.clone()),
                     ));
                     None
                 }
@@ -224,14 +299,14 @@ async fn validate(
         let org_code = get("organisation_code");
         let organisation_id = match organisations.get(&org_code.to_lowercase()) {
             None if org_code.is_empty() => {
-                problems.push(problem(line, "organisation_code", "required"));
+                problems.push(problem(line, "organisation_code", Reason::Required));
                 None
             }
             None => {
                 problems.push(problem(
                     line,
                     "organisation_code",
-                    format!("unknown organisation \"{org_code}\""),
+                    Reason::UnknownOrganisation(org_code.clone()),
                 ));
                 None
             }
@@ -239,7 +314,7 @@ async fn validate(
                 problems.push(problem(
                     line,
                     "organisation_code",
-                    format!("you do not manage the people of \"{org_code}\""),
+                    Reason::NotYourOrganisation(org_code.clone()),
                 ));
                 None
             }
@@ -260,7 +335,7 @@ async fn validate(
                     problems.push(problem(
                         line,
                         "province_code",
-                        format!("unknown province code \"{province_code}\""),
+                        Reason::UnknownProvince(province_code.clone()),
                     ));
                     None
                 }
@@ -279,7 +354,7 @@ async fn validate(
                 None => problems.push(problem(
                     line,
                     "cadre_groups",
-                    format!("unknown cadre group \"{code}\""),
+                    Reason::UnknownCadreGroup(code.to_owned()),
                 )),
             }
         }
@@ -291,7 +366,7 @@ async fn validate(
             problems.push(problem(
                 line,
                 "employee_id",
-                format!("\"{employee_id}\" appears twice (first on line {first})"),
+                Reason::Duplicate(employee_id.clone(), first),
             ));
         }
         if problems.len() == before
@@ -340,6 +415,8 @@ where
     let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let mut in_file: HashSet<i64> = HashSet::new();
+    // Members whose coverage summary rows must be recomputed.
+    let mut changed: Vec<i64> = Vec::new();
     let orgs: HashSet<i64> = rows.iter().map(|r| r.organisation_id).collect();
     for r in &rows {
         let existing = roster_member::Entity::find()
@@ -414,6 +491,7 @@ where
             }
         };
         in_file.insert(member.id);
+        changed.push(member.id);
         roster_member_group::Entity::delete_many()
             .filter(roster_member_group::Column::MemberId.eq(member.id))
             .exec(&txn)
@@ -436,6 +514,7 @@ where
         {
             if !in_file.contains(&m.id) {
                 report.deactivated += 1;
+                changed.push(m.id);
                 let mut a = m.into_active_model();
                 a.active = Set(false);
                 a.updated_at = Set(now);
@@ -443,6 +522,7 @@ where
             }
         }
     }
+    crate::coverage::summary::refresh_members(&txn, &changed).await?;
     let users: BTreeSet<i64> = roster_member::Entity::find()
         .filter(roster_member::Column::Id.is_in(in_file.iter().copied()))
         .all(&txn)
@@ -559,6 +639,7 @@ pub async fn link_account(
         a.updated_at = Set(now);
         a.update(db).await?;
     }
+    crate::coverage::summary::refresh_user(db, user_id).await?;
     assign_courses(db, user_id).await
 }
 

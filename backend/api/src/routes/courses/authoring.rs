@@ -140,9 +140,11 @@ pub async fn delete(
     CurrentUser(me): CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Json<DeleteResponse>> {
-    Ok(Json(DeleteResponse {
-        outcome: authoring::delete_course(&state.db, me.user.id, &me.grants, id).await?,
-    }))
+    // One transaction: the course, its audit entry and the coverage of groups that required it.
+    let txn = lms_domain::db::begin_write(&state.db).await?;
+    let outcome = authoring::delete_course(&txn, me.user.id, &me.grants, id).await?;
+    txn.commit().await?;
+    Ok(Json(DeleteResponse { outcome }))
 }
 
 /// Publish the working copy as a new revision. Blocked (422) while any error-level problem
