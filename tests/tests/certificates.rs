@@ -545,6 +545,20 @@ async fn hr_searches_exports_and_revokes_within_their_organisations() {
         .read_to_end(&mut pdf)
         .unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
+    // Once swept (kept 7 days), the download says so instead of failing silently.
+    std::fs::remove_file(
+        app.data_dir()
+            .join("exports")
+            .join(format!("certificates-{id}.zip")),
+    )
+    .unwrap();
+    let gone = app
+        .get(status["download_url"].as_str().unwrap())
+        .bearer(&hr.access_token)
+        .send()
+        .await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    assert_eq!(gone.error_code(), "expired");
 
     // The same through the HR pages, with cookies and CSRF like a browser.
     let base = app.serve().await;

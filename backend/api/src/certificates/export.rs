@@ -26,6 +26,43 @@ use crate::state::AppState;
 /// Certificates read and rendered per round trip.
 const BATCH: u64 = 50;
 
+/// How long a finished ZIP stays downloadable (then it is removed; HR exports again).
+pub const EXPORT_KEEP: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// How often old exports (and parts left by a crash) are swept away.
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+
+/// Removes finished exports older than `keep`, and unfinished parts older than a day
+/// (their writer died); returns how many files went.
+pub fn sweep(dir: &std::path::Path, keep: Duration) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let now = std::time::SystemTime::now();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let limit = if name.starts_with("certificates-") && name.ends_with(".zip") {
+            keep
+        } else if name.starts_with(".certificates-") && name.ends_with(".part") {
+            Duration::from_secs(24 * 3600)
+        } else {
+            continue;
+        };
+        let age = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| now.duration_since(t).ok());
+        if age.is_some_and(|a| a > limit) && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// Where the finished ZIP of export `id` lives.
 pub fn zip_path(state: &AppState, id: i64) -> PathBuf {
     state
@@ -44,7 +81,19 @@ pub async fn run_exports(state: AppState, stop: CancellationToken) {
     );
     let lease = chrono::Duration::seconds(120);
     let idle = Duration::from_millis(state.config.mail_poll_ms.max(10));
+    let mut last_sweep: Option<std::time::Instant> = None;
     while !stop.is_cancelled() {
+        if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
+            last_sweep = Some(std::time::Instant::now());
+            let dir = state.config.data_dir.join("exports");
+            let keep = EXPORT_KEEP;
+            match tokio::task::spawn_blocking(move || sweep(&dir, keep)).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(removed = n, "expired certificate exports removed"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "could not sweep old exports"),
+                Err(e) => tracing::warn!(error = %e, "export sweep panicked"),
+            }
+        }
         match jobs::claim(
             &state.db,
             &[jobs::kinds::CERTIFICATES_EXPORT],
@@ -289,3 +338,43 @@ async fn build(
 
 /// Shares the renderer with blocking threads.
 pub type SharedRenderer = Arc<Renderer>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aged(path: &std::path::Path, age: Duration) {
+        let f = File::create(path).unwrap();
+        f.set_modified(std::time::SystemTime::now() - age).unwrap();
+    }
+
+    #[test]
+    fn old_exports_and_dead_parts_are_swept_recent_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let day = Duration::from_secs(24 * 3600);
+        aged(&dir.path().join("certificates-1.zip"), 8 * day);
+        aged(&dir.path().join("certificates-2.zip"), 6 * day);
+        aged(&dir.path().join(".certificates-3-x.zip.part"), 2 * day);
+        aged(
+            &dir.path().join(".certificates-4-y.zip.part"),
+            Duration::from_secs(60),
+        );
+        aged(&dir.path().join("other.zip"), 30 * day);
+        assert_eq!(sweep(dir.path(), EXPORT_KEEP).unwrap(), 2);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                ".certificates-4-y.zip.part",
+                "certificates-2.zip",
+                "other.zip"
+            ]
+        );
+        assert_eq!(sweep(&dir.path().join("missing"), EXPORT_KEEP).unwrap(), 0);
+    }
+}

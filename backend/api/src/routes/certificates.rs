@@ -290,7 +290,7 @@ pub async fn export(
 #[utoipa::path(get, path = "/api/v1/certificates/exports/{id}/download", tag = "certificates",
     params(("id" = i64, Path)),
     responses((status = 200, content_type = "application/zip"), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody)),
+        (status = 409, body = ErrorBody), (status = 410, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn download(
     State(state): State<AppState>,
@@ -307,9 +307,13 @@ pub async fn download(
         ));
     }
     let path = crate::certificates::export::zip_path(&state, id);
-    let file = tokio::fs::File::open(&path)
-        .await
-        .map_err(|_| AppError::not_found("export file"))?;
+    let file = tokio::fs::File::open(&path).await.map_err(|_| {
+        AppError::client(
+            StatusCode::GONE,
+            "expired",
+            "this export has expired (ZIP files are kept 7 days); start the export again",
+        )
+    })?;
     let len = file
         .metadata()
         .await
