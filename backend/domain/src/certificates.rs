@@ -68,14 +68,9 @@ impl VerificationKey {
         {
             let mut bytes = [0u8; 32];
             rand::rng().fill_bytes(&mut bytes);
-            db.execute_raw(Statement::from_sql_and_values(
+            db.execute_raw(crate::db::statement(
                 db.get_database_backend(),
-                match db.get_database_backend() {
-                    sea_orm::DbBackend::Postgres => {
-                        "INSERT INTO certificate_keys (secret) VALUES ($1)"
-                    }
-                    _ => "INSERT INTO certificate_keys (secret) VALUES (?)",
-                },
+                "INSERT INTO certificate_keys (secret) VALUES (?)",
                 [Value::from(hex::encode(bytes))],
             ))
             .await?;
@@ -124,17 +119,10 @@ async fn study_seconds(
     struct Sum {
         ms: Option<i64>,
     }
-    let sql = match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => {
-            "SELECT CAST(SUM(watched_ms) AS BIGINT) AS ms FROM module_progress WHERE user_id = $1 AND course_id = $2"
-        }
-        _ => {
-            "SELECT CAST(SUM(watched_ms) AS BIGINT) AS ms FROM module_progress WHERE user_id = ? AND course_id = ?"
-        }
-    };
-    let row = Sum::find_by_statement(Statement::from_sql_and_values(
+    let row = Sum::find_by_statement(crate::db::statement(
         db.get_database_backend(),
-        sql,
+        "SELECT CAST(SUM(watched_ms) AS BIGINT) AS ms FROM module_progress \
+         WHERE user_id = ? AND course_id = ?",
         [user_id.into(), course_id.into()],
     ))
     .one(db)

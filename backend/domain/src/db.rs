@@ -59,3 +59,42 @@ pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, 
     })
     .await
 }
+
+/// A raw statement written with `?` placeholders, for either backend: PostgreSQL gets
+/// `$1, $2, ...` in their place.
+pub fn statement(
+    backend: DbBackend,
+    sql: &str,
+    values: impl IntoIterator<Item = sea_orm::Value>,
+) -> sea_orm::Statement {
+    let sql = if backend == DbBackend::Postgres {
+        let mut out = String::with_capacity(sql.len() + 8);
+        let mut n = 0;
+        for ch in sql.chars() {
+            if ch == '?' {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(ch);
+            }
+        }
+        out
+    } else {
+        sql.to_owned()
+    };
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
+}
+
+#[cfg(test)]
+mod statement_tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_for_postgres_only() {
+        let pg = statement(DbBackend::Postgres, "a = ? AND b = ?", [1.into(), 2.into()]);
+        assert_eq!(pg.sql, "a = $1 AND b = $2");
+        let lite = statement(DbBackend::Sqlite, "a = ? AND b = ?", [1.into(), 2.into()]);
+        assert_eq!(lite.sql, "a = ? AND b = ?");
+    }
+}

@@ -5,9 +5,7 @@
 //! course was assigned 5 days before its due date, say), only the nearest one is sent.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    ConnectionTrait, FromQueryResult, Statement, TransactionSession, TransactionTrait, Value,
-};
+use sea_orm::{ConnectionTrait, FromQueryResult, TransactionSession, TransactionTrait, Value};
 use serde_json::json;
 
 use crate::db;
@@ -25,23 +23,6 @@ struct Due {
     locale: String,
     display_name: String,
     title: String,
-}
-
-fn placeholders(backend: sea_orm::DbBackend, sql: &str) -> String {
-    if backend != sea_orm::DbBackend::Postgres {
-        return sql.to_owned();
-    }
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut n = 0;
-    for ch in sql.chars() {
-        if ch == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(ch);
-        }
-    }
-    out
 }
 
 /// Queues every reminder due at `now` that has not been sent yet; returns how many.
@@ -66,10 +47,8 @@ where
     nearest.push_str(" END");
     values.push(now.into());
     values.push((now + Duration::days(widest)).into());
-    let sql = placeholders(
-        backend,
-        &format!(
-            "SELECT e.id AS enrolment_id, e.due_at AS due_at, u.email AS email, u.locale AS locale, \
+    let sql = format!(
+        "SELECT e.id AS enrolment_id, e.due_at AS due_at, u.email AS email, u.locale AS locale, \
                     u.display_name AS display_name, c.title AS title \
              FROM enrolments e \
              JOIN users u ON u.id = e.user_id AND u.is_active = TRUE \
@@ -78,16 +57,12 @@ where
                                  AND r.due_at = e.due_at AND r.days_before = {nearest}) \
                AND e.completed_at IS NULL AND e.due_at IS NOT NULL AND e.due_at > ? AND e.due_at <= ? \
              ORDER BY e.id"
-        ),
     );
-    let candidates = Due::find_by_statement(Statement::from_sql_and_values(backend, &sql, values))
+    let candidates = Due::find_by_statement(db::statement(backend, &sql, values))
         .all(db)
         .await?;
-    let insert = placeholders(
-        backend,
-        "INSERT INTO due_reminders (enrolment_id, due_at, days_before) VALUES (?, ?, ?) \
-         ON CONFLICT DO NOTHING",
-    );
+    let insert = "INSERT INTO due_reminders (enrolment_id, due_at, days_before) \
+                  VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
     let mut sent = 0;
     for due in candidates {
         // The nearest window the due date falls in; the wider ones are recorded as covered
@@ -100,17 +75,17 @@ where
         };
         let txn = db::begin_write(db).await?;
         let res = txn
-            .execute_raw(Statement::from_sql_and_values(
+            .execute_raw(db::statement(
                 backend,
-                &insert,
+                insert,
                 [due.enrolment_id.into(), due.due_at.into(), nearest.into()],
             ))
             .await?;
         if res.rows_affected() == 1 {
             for wider in days.iter().filter(|d| **d > nearest) {
-                txn.execute_raw(Statement::from_sql_and_values(
+                txn.execute_raw(db::statement(
                     backend,
-                    &insert,
+                    insert,
                     [due.enrolment_id.into(), due.due_at.into(), (*wider).into()],
                 ))
                 .await?;
