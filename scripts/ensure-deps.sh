@@ -5,7 +5,8 @@
 #
 #   scripts/ensure-deps.sh run     # build and run: Rust toolchain, FFmpeg headers, fonts
 #   scripts/ensure-deps.sh test    # also: chromium, node/npm, python3-aiosmtpd, psql,
-#                                  # redis-cli, and frontend/node_modules
+#                                  # redis-cli, frontend/node_modules, and moto (an
+#                                  # S3-compatible server, from PyPI) in ~/.cache/lms-moto
 #
 # It never installs servers: the tests expect PostgreSQL and Redis to be running
 # already (or use their embedded defaults).
@@ -39,6 +40,7 @@ if [[ $mode == test ]]; then
   wanted+=(
     "$chromium_pkg:chromium,chromium-browser"
     python3 python3-aiosmtpd
+    python3-venv # the S3-compatible test server (moto) lives in its own virtualenv
     "poppler-utils:pdftotext" # certificate tests read the PDF's text and render its page
     "zbar-tools:zbarimg"      # ... and decode its QR code
     "postgresql-client:psql"
@@ -118,6 +120,20 @@ if [[ $mode == test ]]; then
   if ! /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
     echo "deps: /usr/bin/python3 cannot import aiosmtpd; install python3-aiosmtpd" >&2
     exit 1
+  fi
+
+  # moto's S3 server for the object-storage tests, from PyPI into its own virtualenv (pinned;
+  # reinstalled when the pin changes).
+  moto_pin="moto[s3]==5.1.22 flask==3.1.3 flask-cors==6.0.5"
+  moto_dir=$HOME/.cache/lms-moto
+  if [[ ! -x $moto_dir/bin/moto_server || $(cat "$moto_dir/.pin" 2>/dev/null) != "$moto_pin" ]]; then
+    echo "deps: installing moto (S3-compatible test server) into $moto_dir"
+    rm -rf "$moto_dir"
+    /usr/bin/python3 -m venv "$moto_dir"
+    # shellcheck disable=SC2086 # the pin is a list of requirements
+    "$moto_dir/bin/pip" install --quiet --disable-pip-version-check $moto_pin
+    echo "$moto_pin" >"$moto_dir/.pin"
+    did_something=1
   fi
 
   # Playwright and the frontend's packages (only once the frontend has a package.json), again

@@ -458,7 +458,11 @@ fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
         Some(url) => url,
         None => default_database_url()?,
     };
-    let mut cfg = WorkerConfig::new(args.worker_id.unwrap_or_else(worker::default_worker_id));
+    let storage = worker::default_storage().context("opening media storage")?;
+    let mut cfg = WorkerConfig::new(
+        args.worker_id.unwrap_or_else(worker::default_worker_id),
+        storage,
+    );
     cfg.poll_interval = Duration::from_millis(args.poll_interval_ms);
     cfg.shutdown_grace = Duration::from_secs(args.shutdown_grace_s);
     cfg.max_job_time = Duration::from_secs(args.job_max_seconds);

@@ -30,7 +30,7 @@ use tokio::time::Instant;
 use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::probe::{self, MediaFacts, ProbeError, ProbeOptions};
-use crate::transcode::{self, TranscodeError, TranscodeOptions};
+use crate::transcode::{self, TranscodeError, TranscodeOptions, TranscodeSummary};
 
 /// Job kinds this worker handles.
 pub const KINDS: &[&str] = &[kinds::MEDIA_PROBE, lms_domain::media::TRANSCODE_JOB];
@@ -52,8 +52,11 @@ pub struct WorkerConfig {
     pub once: bool,
     /// What the probe accepts.
     pub probe: ProbeOptions,
-    /// Where assets live (`LMS_STORAGE_DIR`, else `$LMS_DATA_DIR/media`, else `./data/media`).
-    pub storage_dir: PathBuf,
+    /// Where assets live: the web server's store (a local directory, or an S3 bucket).
+    pub storage: lms_storage::Storage,
+    /// Scratch space for jobs whose store is not local: the source is downloaded here and
+    /// the renditions built here before they are sent (`$LMS_DATA_DIR/work`).
+    pub work_dir: PathBuf,
     /// How often transcode progress is written to the job row.
     pub progress_every: Duration,
     /// The longest one job may run (wall clock) before it fails for good.
@@ -103,20 +106,35 @@ async fn announce(cfg: &WorkerConfig, asset_id: Option<i64>) {
     }
 }
 
-/// The storage directory the web server uses, from the same environment variables.
+fn default_data_dir() -> PathBuf {
+    PathBuf::from(
+        std::env::var("LMS_DATA_DIR")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| "./data".to_owned()),
+    )
+}
+
+/// The local storage directory the web server uses, from the same environment variables.
 pub fn default_storage_dir() -> PathBuf {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    match env("LMS_STORAGE_DIR") {
+    match std::env::var("LMS_STORAGE_DIR")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    {
         Some(dir) => PathBuf::from(dir),
-        None => {
-            PathBuf::from(env("LMS_DATA_DIR").unwrap_or_else(|| "./data".to_owned())).join("media")
-        }
+        None => default_data_dir().join("media"),
     }
+}
+
+/// The store the web server uses, from the same environment variables (`LMS_S3_*`, else
+/// the local directory).
+pub fn default_storage() -> Result<lms_storage::Storage, lms_storage::StorageError> {
+    lms_storage::Storage::open(&lms_storage::StorageConfig::from_env(default_storage_dir()))
 }
 
 impl WorkerConfig {
     /// The defaults: 1 s polls, 60 s lease, heartbeat every 15 s, 30 s grace.
-    pub fn new(worker_id: impl Into<String>) -> Self {
+    pub fn new(worker_id: impl Into<String>, storage: lms_storage::Storage) -> Self {
         Self {
             worker_id: worker_id.into(),
             poll_interval: Duration::from_secs(1),
@@ -125,7 +143,8 @@ impl WorkerConfig {
             shutdown_grace: Duration::from_secs(30),
             once: false,
             probe: ProbeOptions::default(),
-            storage_dir: default_storage_dir(),
+            storage,
+            work_dir: default_data_dir().join("work"),
             progress_every: Duration::from_secs(1),
             max_job_time: Duration::from_secs(30 * 60),
             max_job_memory_bytes: 4 << 30,
@@ -581,16 +600,117 @@ fn payload_asset(payload: &Value) -> Result<i64, String> {
         .ok_or_else(|| "invalid job payload: expected {\"asset_id\": <id>}".to_owned())
 }
 
-/// A storage key that stays inside the storage directory.
-fn storage_path(root: &std::path::Path, key: &str) -> Result<PathBuf, String> {
-    let rel = std::path::Path::new(key);
-    let safe = rel
-        .components()
-        .all(|c| matches!(c, std::path::Component::Normal(_)));
-    if key.is_empty() || !safe {
-        return Err(format!("invalid storage key {key:?}"));
+/// Where one transcode reads and writes. On a local store the source is read in place and
+/// the renditions are published beside it (`<folder>/hls`); on S3 both go through a scratch
+/// folder of this job (`<work_dir>/job-<id>`), and the renditions are sent when complete.
+#[derive(Debug, Clone)]
+struct Layout {
+    source_key: String,
+    /// `videos/<uuid>/hls`: the renditions' keys start with it.
+    hls_prefix: String,
+    input: PathBuf,
+    out_dir: PathBuf,
+    scratch: Option<PathBuf>,
+}
+
+impl Layout {
+    fn new(cfg: &WorkerConfig, job_id: i64, key: &str) -> Result<Self, String> {
+        let (folder, _) = key
+            .rsplit_once('/')
+            .ok_or_else(|| format!("invalid storage key {key:?}"))?;
+        let hls_prefix = format!("{folder}/hls");
+        match cfg.storage.local_path(key) {
+            Err(e) => Err(e.to_string()),
+            Ok(Some(input)) => Ok(Self {
+                source_key: key.to_owned(),
+                out_dir: input.with_file_name("hls"),
+                input,
+                hls_prefix,
+                scratch: None,
+            }),
+            Ok(None) => {
+                let scratch = cfg.work_dir.join(format!("job-{job_id}"));
+                Ok(Self {
+                    source_key: key.to_owned(),
+                    input: scratch.join("source"),
+                    out_dir: scratch.join("hls"),
+                    hls_prefix,
+                    scratch: Some(scratch),
+                })
+            }
+        }
     }
-    Ok(root.join(rel))
+
+    /// The key of a file of the renditions (`""` gives the folder, with a slash).
+    fn key(&self, rel: &str) -> String {
+        format!("{}/{rel}", self.hls_prefix)
+    }
+}
+
+/// Fetches the source when the store is not local, transcodes on a blocking thread, and
+/// sends the renditions to the store (replacing whatever an interrupted attempt left).
+async fn transcode_asset(
+    storage: lms_storage::Storage,
+    layout: Layout,
+    options: TranscodeOptions,
+    progress: impl FnMut(f64) -> std::ops::ControlFlow<()> + Send + 'static,
+) -> Result<TranscodeSummary, TranscodeError> {
+    if let Some(scratch) = &layout.scratch {
+        let _ = tokio::fs::remove_dir_all(scratch).await;
+        storage
+            .download(&layout.source_key, &layout.input)
+            .await
+            .map_err(|e| TranscodeError::Input(e.to_string()))?;
+    }
+    let (input, out_dir) = (layout.input.clone(), layout.out_dir.clone());
+    let joined =
+        tokio::task::spawn_blocking(move || transcode::run(&input, &out_dir, &options, progress))
+            .await;
+    let result = match joined {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(TranscodeError::Failed(e.to_string())),
+    };
+    let Some(scratch) = &layout.scratch else {
+        return result;
+    };
+    let sent = match &result {
+        Ok(_) => {
+            let sent = async {
+                storage.delete_prefix(&layout.hls_prefix).await?;
+                storage
+                    .upload_dir(&layout.out_dir, &layout.hls_prefix)
+                    .await
+            }
+            .await;
+            sent.map(|_| ())
+                .map_err(|e| TranscodeError::Output(e.to_string()))
+        }
+        Err(_) => Ok(()),
+    };
+    let _ = tokio::fs::remove_dir_all(scratch).await;
+    sent?;
+    result
+}
+
+/// Removes scratch folders of jobs that died on this host (older than a job may run).
+async fn sweep_scratch(cfg: &WorkerConfig) {
+    let Ok(mut entries) = tokio::fs::read_dir(&cfg.work_dir).await else {
+        return;
+    };
+    let limit = cfg.max_job_time * 2 + cfg.lease;
+    while let Ok(Some(e)) = entries.next_entry().await {
+        let stale = e
+            .metadata()
+            .await
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > limit);
+        if stale && e.file_name().to_string_lossy().starts_with("job-") {
+            let _ = tokio::fs::remove_dir_all(e.path()).await;
+        }
+    }
 }
 
 fn media_error(err: &TranscodeError) -> lms_domain::media::MediaError {
@@ -622,15 +742,15 @@ async fn process_transcode(
         }
         Err(e) => return Err(e.into()),
     };
-    let (input, out_dir) = match storage_path(&cfg.storage_dir, &asset.storage_key) {
-        Ok(input) => {
-            let out = input.parent().unwrap_or(&cfg.storage_dir).join("hls");
-            (input, out)
-        }
+    let layout = match Layout::new(cfg, job.id, &asset.storage_key) {
+        Ok(layout) => layout,
         Err(reason) => return reject(db, cfg, &job, &reason).await,
     };
+    if layout.scratch.is_some() {
+        sweep_scratch(cfg).await;
+    }
     media::set_status(db, asset_id, media::status::TRANSCODING).await?;
-    info!(asset_id, input = %input.display(), "transcoding");
+    info!(asset_id, source = %asset.storage_key, store = %cfg.storage.describe(), "transcoding");
 
     let abort = Arc::new(AtomicBool::new(false));
     let (progress_tx, progress_rx) = watch::channel(0.0f64);
@@ -639,19 +759,16 @@ async fn process_transcode(
         replace_existing: true,
         ..TranscodeOptions::default()
     };
-    let task = tokio::task::spawn_blocking({
+    let task = tokio::spawn({
         let abort = Arc::clone(&abort);
-        let out_dir = out_dir.clone();
-        move || {
-            transcode::run(&input, &out_dir, &options, |done| {
-                let _ = progress_tx.send(done);
-                if abort.load(Ordering::Relaxed) {
-                    std::ops::ControlFlow::Break(())
-                } else {
-                    std::ops::ControlFlow::Continue(())
-                }
-            })
-        }
+        transcode_asset(cfg.storage.clone(), layout.clone(), options, move |done| {
+            let _ = progress_tx.send(done);
+            if abort.load(Ordering::Relaxed) {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        })
     });
     let joined = match supervise(
         db,
@@ -681,12 +798,7 @@ async fn process_transcode(
     };
     match result {
         Ok(summary) => {
-            let rel = |p: &str| {
-                out_dir
-                    .strip_prefix(&cfg.storage_dir)
-                    .map(|d| d.join(p).to_string_lossy().into_owned())
-                    .unwrap_or_else(|_| p.to_owned())
-            };
+            let rel = |p: &str| layout.key(p);
             let mut renditions =
                 serde_json::to_value(&summary).context("serialising the summary")?;
             renditions["base"] = Value::from(rel(""));

@@ -725,7 +725,11 @@ async fn fresh_db(dir: &TempDir) -> (sea_orm::DatabaseConnection, String) {
 }
 
 fn once_config() -> WorkerConfig {
-    let mut cfg = WorkerConfig::new("test-worker");
+    let storage = lms_storage::Storage::open(&lms_storage::StorageConfig::Local(
+        std::env::temp_dir().join("lms-probe-test-media"),
+    ))
+    .expect("storage");
+    let mut cfg = WorkerConfig::new("test-worker", storage);
     cfg.once = true;
     cfg.probe = test_options();
     cfg

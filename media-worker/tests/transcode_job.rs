@@ -92,9 +92,10 @@ async fn db(ws: &Workspace) -> sea_orm::DatabaseConnection {
 }
 
 fn config(ws: &Workspace) -> WorkerConfig {
-    let mut cfg = WorkerConfig::new("transcode-test");
+    let storage = lms_storage::Storage::open(&lms_storage::StorageConfig::Local(ws.storage()))
+        .expect("storage");
+    let mut cfg = WorkerConfig::new("transcode-test", storage);
     cfg.once = true;
-    cfg.storage_dir = ws.storage();
     cfg.probe = ProbeOptions {
         duration: DurationPolicy {
             min_s: 1.0,

@@ -16,6 +16,7 @@ mod m20261126_000009_create_cadre_groups;
 mod m20261126_000010_create_roster;
 mod m20261126_000011_create_coverage_members;
 mod m20261126_000012_create_certificates;
+mod m20261126_000013_resumable_uploads_across_replicas;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_create_roster::Migration),
             Box::new(m20261126_000011_create_coverage_members::Migration),
             Box::new(m20261126_000012_create_certificates::Migration),
+            Box::new(m20261126_000013_resumable_uploads_across_replicas::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@
 //! and Redis, when `LMS_TEST_REDIS_URL` is set, backs the rate limiter.
 
 pub mod fixtures;
+pub mod s3;
 pub mod smtp;
 
 use std::path::PathBuf;
@@ -25,6 +26,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
+pub use s3::S3Server;
 pub use smtp::{SmtpSink, SunkMail};
 
 /// Which database the tests run against.
@@ -200,6 +202,7 @@ async fn ensure_pg_template() -> String {
 pub struct TestAppBuilder {
     smtp: bool,
     redis: bool,
+    s3: bool,
     login_max_per_email: Option<u32>,
 }
 
@@ -222,6 +225,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Keeps media in a bucket of a real S3-compatible server (moto) instead of a directory.
+    pub fn with_s3(mut self) -> Self {
+        self.s3 = true;
+        self
+    }
+
     pub fn with_login_limit(mut self, per_email: u32) -> Self {
         self.login_max_per_email = Some(per_email);
         self
@@ -229,7 +238,26 @@ impl TestAppBuilder {
 
     pub async fn build(self) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
-        let database = TestDatabase::create(dir.path()).await;
+        let database = Arc::new(TestDatabase::create(dir.path()).await);
+        let s3 = if self.s3 {
+            Some(Arc::new(S3Server::start().await))
+        } else {
+            None
+        };
+        let storage = match &s3 {
+            Some(s3) => lms_storage::StorageConfig::S3(s3.config()),
+            None => lms_storage::StorageConfig::Local(dir.path().join("media")),
+        };
+        self.assemble(dir, database, s3, storage).await
+    }
+
+    async fn assemble(
+        self,
+        dir: tempfile::TempDir,
+        database: Arc<TestDatabase>,
+        s3: Option<Arc<S3Server>>,
+        storage: lms_storage::StorageConfig,
+    ) -> TestApp {
         let smtp = if self.smtp {
             Some(SmtpSink::start().await)
         } else {
@@ -251,7 +279,7 @@ impl TestAppBuilder {
             public_url: "http://lms.test".into(),
             jwt_secret: Secret("test-secret-test-secret-test-secret-0123".into()),
             cookie_secure: false,
-            storage_dir: dir.path().join("media"),
+            storage,
             log_format: LogFormat::Pretty,
             access_ttl_secs: 900,
             refresh_ttl_days: 30,
@@ -286,7 +314,8 @@ impl TestAppBuilder {
             db,
             smtp,
             stop,
-            _database: Arc::new(database),
+            _database: database,
+            s3,
             dir,
         }
     }
@@ -300,6 +329,8 @@ pub struct TestApp {
     pub smtp: Option<SmtpSink>,
     stop: CancellationToken,
     _database: Arc<TestDatabase>,
+    /// The S3-compatible server holding the media (with [`TestAppBuilder::with_s3`]).
+    pub s3: Option<Arc<S3Server>>,
     pub dir: tempfile::TempDir,
 }
 
@@ -416,6 +447,24 @@ pub struct Session {
 pub const PASSWORD: &str = "correct horse battery staple";
 
 impl TestApp {
+    /// Another web server process of the same deployment: same database, media storage and
+    /// Redis, its own state and background tasks (as a second replica behind a proxy).
+    pub async fn replica(&self) -> TestApp {
+        let builder = TestAppBuilder {
+            redis: self.state.config.redis_url.is_some(),
+            ..TestAppBuilder::default()
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        builder
+            .assemble(
+                dir,
+                self._database.clone(),
+                self.s3.clone(),
+                self.state.config.storage.clone(),
+            )
+            .await
+    }
+
     pub fn builder() -> TestAppBuilder {
         TestAppBuilder::default()
     }

@@ -32,7 +32,9 @@ pub struct Config {
     pub public_url: String,
     pub jwt_secret: Secret,
     pub cookie_secure: bool,
-    pub storage_dir: PathBuf,
+    /// Media files: a local directory (`LMS_STORAGE_DIR`, default `<data_dir>/media`) or,
+    /// when `LMS_S3_BUCKET` is set, an S3-compatible bucket (`LMS_S3_*`).
+    pub storage: lms_storage::StorageConfig,
     pub log_format: LogFormat,
     pub access_ttl_secs: i64,
     pub refresh_ttl_days: i64,
@@ -117,9 +119,11 @@ impl Config {
             .unwrap_or_else(|| data_dir.join("templates").join("certificate.typ"));
         Ok(Self {
             http_addr,
-            storage_dir: var("LMS_STORAGE_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| data_dir.join("media")),
+            storage: lms_storage::StorageConfig::from_env(
+                var("LMS_STORAGE_DIR")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| data_dir.join("media")),
+            ),
             data_dir,
             database_url,
             redis_url: var("REDIS_URL"),

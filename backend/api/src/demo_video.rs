@@ -25,6 +25,7 @@ pub async fn provide(
     owner_id: i64,
 ) -> anyhow::Result<usize> {
     let mut made = 0;
+    let storage = lms_storage::Storage::open(&config.storage)?;
     for spec in &folder.modules {
         let Some(video) = &spec.video else { continue };
         let uid = module_uid(&folder.slug, &spec.key);
@@ -49,7 +50,12 @@ pub async fn provide(
             .unwrap_or("mp4")
             .to_owned();
         let key = media::new_video_key(&ext);
-        let target = config.storage_dir.join(&key);
+        // On a local store the file is made in place; otherwise in a scratch folder, then sent.
+        let scratch = tempfile::tempdir()?;
+        let target = match storage.local_path(&key)? {
+            Some(path) => path,
+            None => scratch.path().join("source"),
+        };
         tokio::fs::create_dir_all(target.parent().context("storage key has a folder")?).await?;
         match &source {
             Some(file) => {
@@ -68,6 +74,9 @@ pub async fn provide(
             }
         }
         let size = tokio::fs::metadata(&target).await?.len() as i64;
+        if storage.local_root().is_none() {
+            storage.upload(&target, &key).await?;
+        }
         let asset = media::create_video(
             db,
             NewVideo {

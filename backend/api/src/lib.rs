@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod pages;
 pub mod progress_writer;
 pub mod rate_limit;
+pub mod resumable;
 pub mod routes;
 pub mod state;
 pub mod static_files;

@@ -25,6 +25,7 @@ pub struct Inner {
     pub redis: Option<redis::aio::ConnectionManager>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     pub progress: ProgressWriter,
+    pub storage: lms_storage::Storage,
     certificate_key: tokio::sync::OnceCell<VerificationKey>,
     certificate_renderer: std::sync::Mutex<Option<Arc<Renderer>>>,
 }
@@ -70,7 +71,10 @@ impl AppState {
             config.progress_batch,
             config.progress_queue,
         );
+        let storage = lms_storage::Storage::open(&config.storage)
+            .map_err(|e| anyhow::anyhow!("opening media storage: {e}"))?;
         Ok(Self(Arc::new(Inner {
+            storage,
             progress,
             db,
             config,

@@ -147,6 +147,21 @@ pub fn file_url(secret: &[u8], a: &asset::Model, ttl_s: i64) -> Option<String> {
     ))
 }
 
+/// A fresh storage key for an uploaded file of this type and name: a video's source, a
+/// PDF or a picture.
+pub fn new_key_for(filetype: &str, filename: &str) -> String {
+    match AssetKind::for_type(filetype) {
+        Some(AssetKind::Pdf) => new_file_key("pdf"),
+        Some(AssetKind::Image) => new_file_key(filetype.trim_start_matches("image/")),
+        _ => new_video_key(
+            std::path::Path::new(filename)
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("mp4"),
+        ),
+    }
+}
+
 /// A fresh storage key for a new video: `videos/<uuid>/source.<ext>`.
 pub fn new_video_key(extension: &str) -> String {
     let ext: String = extension

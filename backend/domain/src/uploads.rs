@@ -106,6 +106,7 @@ pub async fn create(
     }
     let id = uuid::Uuid::new_v4().to_string();
     let now = Utc::now();
+    let target_key = media::new_key_for(filetype, filename);
     Ok(upload::ActiveModel {
         id: Set(id.clone()),
         owner_id: Set(owner_id),
@@ -118,6 +119,12 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         completed_at: Set(None),
+        target_key: Set(Some(target_key)),
+        multipart_id: Set(None),
+        parts: Set(serde_json::json!([])),
+        parts_bytes: Set(0),
+        writer: Set(None),
+        writer_until: Set(None),
     }
     .insert(db)
     .await?)
@@ -135,23 +142,144 @@ pub async fn find_owned(
     }
 }
 
-/// Records that bytes up to `new_offset` are stored, if the upload was still at `expected`
-/// (two writers racing on one upload: only one wins). Returns whether it moved.
-pub async fn advance(
+/// How long a PATCH holds an upload without renewing its lease.
+pub const WRITER_LEASE_S: i64 = 60;
+
+/// What [`claim`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The caller may write from the expected offset until it calls [`advance`] or [`release`].
+    Claimed,
+    /// The upload is elsewhere (another request moved it on, or it is complete).
+    Moved { offset: i64 },
+    /// Another request is writing to it now.
+    Busy,
+}
+
+/// Takes the upload for one PATCH: only if it is still at `expected`, unfinished, and no
+/// other request holds a live lease on it. Works across web server replicas (it is one
+/// conditional UPDATE), so two requests never write the same bytes.
+pub async fn claim(
     db: &impl ConnectionTrait,
     id: &str,
     expected: i64,
-    new_offset: i64,
-) -> DomainResult<bool> {
+    writer: &str,
+) -> DomainResult<Claim> {
+    let now = Utc::now();
     let res = upload::Entity::update_many()
-        .col_expr(upload::Column::Offset, Expr::value(new_offset))
-        .col_expr(upload::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(upload::Column::Writer, Expr::value(writer))
+        .col_expr(
+            upload::Column::WriterUntil,
+            Expr::value(now + chrono::Duration::seconds(WRITER_LEASE_S)),
+        )
         .filter(upload::Column::Id.eq(id))
         .filter(upload::Column::Offset.eq(expected))
+        .filter(upload::Column::CompletedAt.is_null())
+        .filter(
+            sea_orm::Condition::any()
+                .add(upload::Column::Writer.is_null())
+                .add(upload::Column::WriterUntil.lt(now)),
+        )
+        .exec(db)
+        .await?;
+    if res.rows_affected == 1 {
+        return Ok(Claim::Claimed);
+    }
+    match upload::Entity::find_by_id(id.to_owned()).one(db).await? {
+        Some(u) if u.offset == expected && u.completed_at.is_none() => Ok(Claim::Busy),
+        Some(u) => Ok(Claim::Moved { offset: u.offset }),
+        None => Err(DomainError::NotFound("upload")),
+    }
+}
+
+/// Extends the caller's lease; false when it was lost (it expired and someone took over).
+pub async fn renew(db: &impl ConnectionTrait, id: &str, writer: &str) -> DomainResult<bool> {
+    let res = upload::Entity::update_many()
+        .col_expr(
+            upload::Column::WriterUntil,
+            Expr::value(Utc::now() + chrono::Duration::seconds(WRITER_LEASE_S)),
+        )
+        .filter(upload::Column::Id.eq(id))
+        .filter(upload::Column::Writer.eq(writer))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Where the bytes of an upload stand after a PATCH.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stored {
+    pub offset: i64,
+    pub multipart_id: Option<String>,
+    pub parts: Vec<String>,
+    pub parts_bytes: i64,
+}
+
+impl Stored {
+    pub fn of(u: &upload::Model) -> Self {
+        Self {
+            offset: u.offset,
+            multipart_id: u.multipart_id.clone(),
+            parts: serde_json::from_value(u.parts.clone()).unwrap_or_default(),
+            parts_bytes: u.parts_bytes,
+        }
+    }
+}
+
+/// Records what the caller's PATCH stored and gives the lease back. False when the lease
+/// was lost meanwhile (nothing is recorded then).
+pub async fn advance(
+    db: &impl ConnectionTrait,
+    id: &str,
+    writer: &str,
+    stored: &Stored,
+) -> DomainResult<bool> {
+    let res = upload::Entity::update_many()
+        .col_expr(upload::Column::Offset, Expr::value(stored.offset))
+        .col_expr(
+            upload::Column::MultipartId,
+            Expr::value(stored.multipart_id.clone()),
+        )
+        .col_expr(
+            upload::Column::Parts,
+            Expr::value(serde_json::json!(stored.parts)),
+        )
+        .col_expr(upload::Column::PartsBytes, Expr::value(stored.parts_bytes))
+        .col_expr(upload::Column::Writer, Expr::value(Option::<String>::None))
+        .col_expr(
+            upload::Column::WriterUntil,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .col_expr(upload::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(upload::Column::Id.eq(id))
+        .filter(upload::Column::Writer.eq(writer))
         .filter(upload::Column::CompletedAt.is_null())
         .exec(db)
         .await?;
     Ok(res.rows_affected == 1)
+}
+
+/// Gives the lease back without recording anything (the PATCH failed).
+pub async fn release(db: &impl ConnectionTrait, id: &str, writer: &str) -> DomainResult<()> {
+    upload::Entity::update_many()
+        .col_expr(upload::Column::Writer, Expr::value(Option::<String>::None))
+        .col_expr(
+            upload::Column::WriterUntil,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .filter(upload::Column::Id.eq(id))
+        .filter(upload::Column::Writer.eq(writer))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The storage key the finished file goes to (chosen at creation; rows from before that
+/// column existed get one now).
+pub fn target_key(u: &upload::Model) -> String {
+    u.target_key
+        .clone()
+        .unwrap_or_else(|| media::new_key_for(&u.filetype, &u.filename))
 }
 
 /// Turns a complete upload (its bytes moved to `storage_key`) into an asset — a video with

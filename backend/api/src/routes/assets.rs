@@ -172,13 +172,12 @@ pub async fn add_caption(
         }
     })?;
     let file = format!("captions/{language}.vtt");
-    let path = state.config.storage_dir.join(&prefix).join(&file);
-    let written = async {
-        tokio::fs::create_dir_all(path.parent().expect("captions folder")).await?;
-        tokio::fs::write(&path, vtt).await
-    }
-    .await;
-    written.map_err(|e| AppError::Internal(format!("writing {}: {e}", path.display())))?;
+    let key = format!("{}/{file}", prefix.trim_end_matches('/'));
+    state
+        .storage
+        .put(&key, vtt)
+        .await
+        .map_err(|e| AppError::Internal(format!("writing {key}: {e}")))?;
     let label = p
         .label
         .map(|l| l.trim().chars().take(60).collect::<String>())

@@ -65,12 +65,8 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
-async fn storage_writable(state: &AppState) -> std::io::Result<()> {
-    let dir = &state.config.storage_dir;
-    tokio::fs::create_dir_all(dir).await?;
-    let probe = dir.join(format!(".ready-{}", std::process::id()));
-    tokio::fs::write(&probe, b"ok").await?;
-    tokio::fs::remove_file(&probe).await
+async fn storage_writable(state: &AppState) -> lms_storage::StorageResult<()> {
+    state.storage.check_writable().await
 }
 
 /// Prometheus text format.

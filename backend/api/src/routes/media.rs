@@ -8,6 +8,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lms_domain::{delivery, media};
+use lms_storage::{GetRange, StorageError};
 use serde::Serialize;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
@@ -118,37 +119,136 @@ pub async fn serve(
         )
         .into_response();
     }
-    let file = state.config.storage_dir.join(&path);
+    let mut res = match state.storage.local_path(&path) {
+        Ok(Some(file)) => serve_file(&file, req).await,
+        Ok(None) => serve_object(&state, &path, req).await,
+        Err(_) => return AppError::not_found("media file").into_response(),
+    };
+    if !res.status().is_success() && res.status() != StatusCode::NOT_MODIFIED {
+        return res;
+    }
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(&path)),
+    );
+    // Segments never change; playlists of a finished (VOD) video do not either, but the
+    // URL expires, so caches keep them no longer than the signature lives.
+    let max_age = (expires - now).clamp(0, 86_400);
+    if let Ok(v) = HeaderValue::from_str(&format!("private, max-age={max_age}, immutable")) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    res
+}
+
+/// A file of the local store: tower-http's ServeFile does ranges and conditional requests.
+async fn serve_file(file: &std::path::Path, req: Request) -> Response {
     let (parts, _) = req.into_parts();
     let mut forwarded = Request::from_parts(parts, Body::empty());
     // ServeFile looks only at the method and the range/conditional headers.
     *forwarded.uri_mut() = "/".parse().expect("static uri");
-    match ServeFile::new(&file).oneshot(forwarded).await {
-        Ok(res) => {
-            let mut res = res.map(Body::new);
-            if res.status() == StatusCode::NOT_FOUND {
-                return AppError::not_found("media file").into_response();
-            }
-            let h = res.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(content_type(&path)),
-            );
-            // Segments never change; playlists of a finished (VOD) video do not either, but the
-            // URL expires, so caches keep them no longer than the signature lives.
-            let max_age = (expires - now).clamp(0, 86_400);
-            if let Ok(v) = HeaderValue::from_str(&format!("private, max-age={max_age}, immutable"))
-            {
-                h.insert(header::CACHE_CONTROL, v);
-            }
-            h.insert(
-                "cross-origin-resource-policy",
-                HeaderValue::from_static("same-origin"),
-            );
-            res
+    match ServeFile::new(file).oneshot(forwarded).await {
+        Ok(res) if res.status() == StatusCode::NOT_FOUND => {
+            AppError::not_found("media file").into_response()
         }
+        Ok(res) => res.map(Body::new),
         Err(e) => AppError::Internal(format!("serving {}: {e}", file.display())).into_response(),
     }
+}
+
+/// One `bytes=` range of a Range header; None for no header, another unit, several ranges
+/// or a malformed one (all of which are answered with the whole object, as RFC 9110 allows).
+fn requested_range(req: &Request) -> Option<GetRange> {
+    let spec = req
+        .headers()
+        .get(header::RANGE)?
+        .to_str()
+        .ok()?
+        .strip_prefix("bytes=")?
+        .trim();
+    if spec.contains(',') {
+        return None;
+    }
+    let (start, end) = spec.split_once('-')?;
+    match (start.trim(), end.trim()) {
+        ("", n) => n.parse().ok().filter(|n| *n > 0).map(GetRange::Suffix),
+        (a, "") => a.parse().ok().map(GetRange::Offset),
+        (a, b) => {
+            let (a, b): (u64, u64) = (a.parse().ok()?, b.parse().ok()?);
+            (a <= b).then(|| GetRange::Bounded(a..b + 1))
+        }
+    }
+}
+
+/// An object of the S3 store, streamed through this server (so one signature covers a
+/// whole HLS folder, whose playlists name their segments by relative path).
+async fn serve_object(state: &AppState, key: &str, req: Request) -> Response {
+    let head_only = req.method() == axum::http::Method::HEAD;
+    let range = requested_range(&req);
+    let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let result = match state.storage.read(key, range.clone(), head_only).await {
+        Ok(r) => r,
+        Err(StorageError::NotFound(_)) => return AppError::not_found("media file").into_response(),
+        Err(e) if range.is_some() => {
+            // Most likely a range past the end: answer 416 with the size, as RFC 9110 says.
+            return match state.storage.meta(key).await {
+                Ok(meta) => {
+                    let mut res = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+                    if let Ok(v) = HeaderValue::from_str(&format!("bytes */{}", meta.size)) {
+                        res.headers_mut().insert(header::CONTENT_RANGE, v);
+                    }
+                    res
+                }
+                Err(_) => AppError::Internal(format!("reading {key}: {e}")).into_response(),
+            };
+        }
+        Err(e) => return AppError::Internal(format!("reading {key}: {e}")).into_response(),
+    };
+    let size = result.meta.size;
+    let etag = result.meta.e_tag.clone();
+    if let (Some(tag), Some(inm)) = (&etag, &if_none_match)
+        && inm
+            .to_str()
+            .is_ok_and(|v| v.split(',').any(|t| t.trim() == tag))
+    {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    let served = result.range.clone();
+    let partial = range.is_some();
+    let body = if head_only {
+        Body::empty()
+    } else {
+        Body::from_stream(result.into_stream())
+    };
+    let mut res = body.into_response();
+    *res.status_mut() = if partial {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    };
+    let h = res.headers_mut();
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(served.end - served.start),
+    );
+    if partial
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "bytes {}-{}/{size}",
+            served.start,
+            served.end.saturating_sub(1)
+        ))
+    {
+        h.insert(header::CONTENT_RANGE, v);
+    }
+    if let Some(v) = etag.and_then(|t| HeaderValue::from_str(&t).ok()) {
+        h.insert(header::ETAG, v);
+    }
+    res
 }
 
 /// A signed URL (valid a day) for a ready PDF or picture, e.g. a course cover.

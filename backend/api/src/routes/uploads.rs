@@ -1,13 +1,13 @@
 //! Resumable video uploads over the tus 1.0 protocol (core, creation and termination
 //! extensions), so a trainer on a phone and a weak line can resume a large upload where it
-//! stopped. Bytes are appended to a staging file; when the last one arrives the file moves
-//! to its storage key and becomes a video asset with its transcode job.
+//! stopped, on whichever web server replica the request lands. Bytes go to storage as they
+//! arrive (see [`crate::resumable`]); when the last one arrives the file is at its storage key
+//! and becomes a video asset with its transcode job.
 //!
 //! Answers follow the protocol: 412 for another protocol version, 409 for a wrong offset,
 //! 413 above the size limit or quota, 415 for a PATCH that is not offset+octet-stream,
-//! 404 for an upload that is not the caller's.
-
-use std::path::PathBuf;
+//! 423 while another request is still writing the same upload, 404 for an upload that is
+//! not the caller's.
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -15,15 +15,14 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use futures_util::StreamExt;
-use lms_domain::uploads::{self, UploadLimits};
-use lms_domain::{Role, media};
+use lms_domain::Role;
+use lms_domain::uploads::{self, Claim, UploadLimits};
 use serde::Serialize;
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 use utoipa::ToSchema;
 
 use crate::auth::{AuthSession, CurrentUser};
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::resumable::{self, AppendError};
 use crate::state::AppState;
 
 const TUS_VERSION: &str = "1.0.0";
@@ -113,10 +112,6 @@ fn metadata(headers: &HeaderMap) -> Result<(String, String), AppError> {
     Ok((filename, filetype))
 }
 
-fn staging_path(state: &AppState, key: &str) -> PathBuf {
-    state.config.storage_dir.join(key)
-}
-
 /// What this server supports (tus discovery).
 pub async fn options(State(state): State<AppState>) -> Response {
     with_tus(
@@ -174,18 +169,6 @@ pub async fn create(
         Ok(u) => u,
         Err(e) => return tus_error(e.into()),
     };
-    let path = staging_path(&state, &u.staging_key);
-    let created = async {
-        tokio::fs::create_dir_all(path.parent().expect("staging key has a folder")).await?;
-        tokio::fs::File::create(&path).await.map(|_| ())
-    }
-    .await;
-    if let Err(e) = created {
-        return tus_error(AppError::Internal(format!(
-            "creating {}: {e}",
-            path.display()
-        )));
-    }
     with_tus(
         StatusCode::CREATED,
         &[
@@ -245,133 +228,84 @@ pub async fn patch(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<i64>().ok());
     if offset != Some(u.offset) || u.completed_at.is_some() {
-        let mut res = tus_error(AppError::client(
-            StatusCode::CONFLICT,
-            "offset_mismatch",
-            format!("the upload is at offset {}", u.offset),
-        ));
-        if let Ok(v) = HeaderValue::from_str(&u.offset.to_string()) {
-            res.headers_mut().insert(UPLOAD_OFFSET, v);
-        }
-        return res;
+        return offset_mismatch(u.offset);
     }
-    let path = staging_path(&state, &u.staging_key);
-    let written = match append(&path, u.offset, u.length, body).await {
-        Ok(w) => w,
-        Err(AppendError::TooLong) => {
+    let writer = uuid::Uuid::new_v4().to_string();
+    match uploads::claim(&state.db, &u.id, u.offset, &writer).await {
+        Ok(Claim::Claimed) => {}
+        Ok(Claim::Moved { offset }) => return offset_mismatch(offset),
+        Ok(Claim::Busy) => {
             return tus_error(AppError::client(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "more bytes than Upload-Length",
-            ));
-        }
-        Err(AppendError::Io(e)) => {
-            return tus_error(AppError::Internal(format!(
-                "writing {}: {e}",
-                path.display()
-            )));
-        }
-    };
-    let new_offset = u.offset + written;
-    match uploads::advance(&state.db, &u.id, u.offset, new_offset).await {
-        Ok(true) => {}
-        Ok(false) => {
-            return tus_error(AppError::client(
-                StatusCode::CONFLICT,
-                "offset_mismatch",
-                "another request moved the upload on",
+                StatusCode::LOCKED,
+                "upload_busy",
+                "another request is still writing to this upload; retry in a moment",
             ));
         }
         Err(e) => return tus_error(e.into()),
     }
-    if new_offset == u.length {
-        let key = match media::AssetKind::for_type(&u.filetype) {
-            Some(media::AssetKind::Pdf) => media::new_file_key("pdf"),
-            Some(media::AssetKind::Image) => {
-                media::new_file_key(u.filetype.trim_start_matches("image/"))
-            }
-            _ => media::new_video_key(extension(&u.filename)),
-        };
-        let target = state.config.storage_dir.join(&key);
-        let moved = async {
-            tokio::fs::create_dir_all(target.parent().expect("key has a folder")).await?;
-            tokio::fs::rename(&path, &target).await
+    let stored = match resumable::append(&state.storage, &state.db, &u, &writer, body).await {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = uploads::release(&state.db, &u.id, &writer).await;
+            return tus_error(match e {
+                AppendError::TooLong => AppError::client(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "more bytes than Upload-Length",
+                ),
+                AppendError::LeaseLost => AppError::client(
+                    StatusCode::CONFLICT,
+                    "offset_mismatch",
+                    "another request took this upload over",
+                ),
+                AppendError::Storage(e) => {
+                    AppError::Internal(format!("storing upload {}: {e}", u.id))
+                }
+            });
         }
-        .await;
-        if let Err(e) = moved {
-            return tus_error(AppError::Internal(format!(
-                "moving the upload into storage: {e}"
-            )));
+    };
+    match uploads::advance(&state.db, &u.id, &writer, &stored).await {
+        Ok(true) => resumable::forget_old_tail(&state.storage, &u, &stored).await,
+        Ok(false) => {
+            return tus_error(AppError::client(
+                StatusCode::CONFLICT,
+                "offset_mismatch",
+                "another request took this upload over",
+            ));
         }
+        Err(e) => return tus_error(e.into()),
+    }
+    if stored.offset == u.length {
+        let key = uploads::target_key(&u);
         let mut done = u.clone();
-        done.offset = new_offset;
-        let head = read_head(&target).await;
-        if let Err(e) = uploads::complete(&state.db, &done, key, &head).await {
-            let _ = tokio::fs::remove_file(&target).await;
+        done.offset = stored.offset;
+        let head = state
+            .storage
+            .head_bytes(&key, 16)
+            .await
+            .map(|b| b.to_vec())
+            .unwrap_or_default();
+        if let Err(e) = uploads::complete(&state.db, &done, key.clone(), &head).await {
+            let _ = state.storage.delete(&key).await;
             return tus_error(e.into());
         }
     }
     with_tus(
         StatusCode::NO_CONTENT,
-        &[(UPLOAD_OFFSET, new_offset.to_string())],
+        &[(UPLOAD_OFFSET, stored.offset.to_string())],
     )
 }
 
-/// The first bytes of a file (for checking its type).
-async fn read_head(path: &std::path::Path) -> Vec<u8> {
-    use tokio::io::AsyncReadExt;
-    let mut head = vec![0u8; 16];
-    let n = match tokio::fs::File::open(path).await {
-        Ok(mut f) => f.read(&mut head).await.unwrap_or(0),
-        Err(_) => 0,
-    };
-    head.truncate(n);
-    head
-}
-
-fn extension(filename: &str) -> &str {
-    std::path::Path::new(filename)
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("mp4")
-}
-
-enum AppendError {
-    TooLong,
-    Io(std::io::Error),
-}
-
-/// Writes the body at `offset`; returns how many bytes were stored, also when the client
-/// went away mid-way (those bytes count).
-async fn append(
-    path: &std::path::Path,
-    offset: i64,
-    length: i64,
-    body: Body,
-) -> Result<i64, AppendError> {
-    let mut file = tokio::fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .await
-        .map_err(AppendError::Io)?;
-    // Anything past the recorded offset is a torn write from a dropped connection: drop it.
-    file.set_len(offset as u64).await.map_err(AppendError::Io)?;
-    file.seek(std::io::SeekFrom::Start(offset as u64))
-        .await
-        .map_err(AppendError::Io)?;
-    let mut written: i64 = 0;
-    let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
-        let Ok(chunk) = chunk else { break };
-        if offset + written + chunk.len() as i64 > length {
-            file.set_len(offset as u64).await.map_err(AppendError::Io)?;
-            return Err(AppendError::TooLong);
-        }
-        file.write_all(&chunk).await.map_err(AppendError::Io)?;
-        written += chunk.len() as i64;
+fn offset_mismatch(offset: i64) -> Response {
+    let mut res = tus_error(AppError::client(
+        StatusCode::CONFLICT,
+        "offset_mismatch",
+        format!("the upload is at offset {offset}"),
+    ));
+    if let Ok(v) = HeaderValue::from_str(&offset.to_string()) {
+        res.headers_mut().insert(UPLOAD_OFFSET, v);
     }
-    file.sync_data().await.map_err(AppendError::Io)?;
-    Ok(written)
+    res
 }
 
 /// Cancel an unfinished upload (tus termination).
@@ -386,7 +320,7 @@ pub async fn delete(
     }
     match uploads::terminate(&state.db, me.user.id, &id).await {
         Ok(u) => {
-            let _ = tokio::fs::remove_file(staging_path(&state, &u.staging_key)).await;
+            resumable::discard(&state.storage, &u).await;
             with_tus(StatusCode::NO_CONTENT, &[])
         }
         Err(e) => tus_error(e.into()),

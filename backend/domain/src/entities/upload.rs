@@ -17,6 +17,17 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub completed_at: Option<DateTimeUtc>,
+    /// Where the finished file goes (its asset's storage key).
+    pub target_key: Option<String>,
+    /// The S3 multipart upload receiving the bytes (S3 storage only).
+    pub multipart_id: Option<String>,
+    /// ETags of the parts sent so far, in order (JSON array of strings).
+    pub parts: Json,
+    /// Bytes in those parts; the rest, up to `offset`, waits in a tail object.
+    pub parts_bytes: i64,
+    /// The request writing to the upload now, and until when its lease holds.
+    pub writer: Option<String>,
+    pub writer_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
