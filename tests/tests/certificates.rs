@@ -389,7 +389,17 @@ async fn org_id(app: &TestApp, admin: &Session, code: &str) -> i64 {
 
 #[tokio::test]
 async fn hr_searches_exports_and_revokes_within_their_organisations() {
-    let app = TestApp::new().await;
+    hr_flow(TestApp::new().await).await;
+}
+
+/// The same with media (and so export ZIPs) in an S3 bucket: the ZIP is uploaded there,
+/// downloaded through the server, and answers 410 once it is gone from the bucket.
+#[tokio::test]
+async fn hr_exports_land_in_the_s3_bucket() {
+    hr_flow(TestApp::builder().with_s3().build().await).await;
+}
+
+async fn hr_flow(app: TestApp) {
     let admin = app.user_with(&[Role::Admin]).await;
     let trainer = app.user_with(&[Role::Trainer]).await;
     let (c, slug) = one_module_course(&app, &trainer, "Truyền thông về quyền con người").await;
@@ -524,6 +534,7 @@ async fn hr_searches_exports_and_revokes_within_their_organisations() {
         .await
         .expect(StatusCode::OK)
         .body;
+    let zip_len = zip_bytes.len();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes.to_vec())).unwrap();
     let names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
     let serial = ours_cert["serial"].as_str().unwrap();
@@ -546,12 +557,12 @@ async fn hr_searches_exports_and_revokes_within_their_organisations() {
         .unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     // Once swept (kept 7 days), the download says so instead of failing silently.
-    std::fs::remove_file(
-        app.data_dir()
-            .join("exports")
-            .join(format!("certificates-{id}.zip")),
-    )
-    .unwrap();
+    let key = format!("exports/certificates-{id}.zip");
+    assert_eq!(
+        app.state.storage.meta(&key).await.unwrap().size as usize,
+        zip_len
+    );
+    app.state.storage.delete(&key).await.unwrap();
     let gone = app
         .get(status["download_url"].as_str().unwrap())
         .bearer(&hr.access_token)

@@ -319,6 +319,36 @@ impl Storage {
         Ok(keys)
     }
 
+    /// Every object under `prefix/` with its size and modification time, sorted by key.
+    pub async fn list_meta(&self, prefix: &str) -> StorageResult<Vec<ObjectMeta>> {
+        let prefix = object_key(prefix.trim_end_matches('/'))?;
+        let mut metas: Vec<ObjectMeta> = self
+            .store
+            .list(Some(&prefix))
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()?;
+        metas.sort_by(|a, b| a.location.cmp(&b.location));
+        Ok(metas)
+    }
+
+    /// Moves a finished local file into the store: a rename when the store is a directory
+    /// on the same file system, otherwise a copy (then the file is removed).
+    pub async fn adopt(&self, src: &Path, key: &str) -> StorageResult<()> {
+        if let Some(target) = self.local_path(key)? {
+            if let Some(parent) = target.parent() {
+                tokio::fs::create_dir_all(parent).await?;
+            }
+            if tokio::fs::rename(src, &target).await.is_ok() {
+                return Ok(());
+            }
+        }
+        self.upload(src, key).await?;
+        tokio::fs::remove_file(src).await?;
+        Ok(())
+    }
+
     /// Copies an object to a local file (streamed, any size).
     pub async fn download(&self, key: &str, dest: &Path) -> StorageResult<u64> {
         let r = self

@@ -2,12 +2,13 @@
 //! from the `certificates.export` job. Certificates are read in batches by id and each PDF
 //! is rendered and written into the ZIP file on disk before the next, so memory stays flat
 //! whether the export holds ten certificates or ten thousand; the job's progress is the
-//! share written, shown on the HR page. The file lands under `<data_dir>/exports/` by an
-//! atomic rename, so a half-written ZIP is never offered.
+//! share written, shown on the HR page. The ZIP is built in `<data_dir>/exports/` and, once
+//! complete, moved into media storage (`exports/certificates-<id>.zip`: a rename on a local
+//! store, an upload to the bucket on S3, so every replica can serve it), so a half-written
+//! ZIP is never offered.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,9 +33,31 @@ pub const EXPORT_KEEP: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How often old exports (and parts left by a crash) are swept away.
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
-/// Removes finished exports older than `keep`, and unfinished parts older than a day
-/// (their writer died); returns how many files went.
-pub fn sweep(dir: &std::path::Path, keep: Duration) -> std::io::Result<usize> {
+/// Removes finished exports (in storage) older than `keep`; returns how many went.
+pub async fn sweep_exports(
+    storage: &lms_storage::Storage,
+    keep: Duration,
+) -> lms_storage::StorageResult<usize> {
+    let now = chrono::Utc::now();
+    let keep = chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::MAX);
+    let mut removed = 0;
+    for meta in storage.list_meta("exports").await? {
+        let key = meta.location.to_string();
+        let name = key.rsplit('/').next().unwrap_or_default();
+        if name.starts_with("certificates-")
+            && name.ends_with(".zip")
+            && now - meta.last_modified > keep
+        {
+            storage.delete(&key).await?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Removes unfinished parts older than a day from the local build folder (their writer
+/// died); returns how many files went.
+pub fn sweep_parts(dir: &std::path::Path) -> std::io::Result<usize> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
@@ -44,13 +67,10 @@ pub fn sweep(dir: &std::path::Path, keep: Duration) -> std::io::Result<usize> {
     let mut removed = 0;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let limit = if name.starts_with("certificates-") && name.ends_with(".zip") {
-            keep
-        } else if name.starts_with(".certificates-") && name.ends_with(".part") {
-            Duration::from_secs(24 * 3600)
-        } else {
+        if !(name.starts_with(".certificates-") && name.ends_with(".part")) {
             continue;
-        };
+        }
+        let limit = Duration::from_secs(24 * 3600);
         let age = entry
             .metadata()
             .and_then(|m| m.modified())
@@ -63,13 +83,9 @@ pub fn sweep(dir: &std::path::Path, keep: Duration) -> std::io::Result<usize> {
     Ok(removed)
 }
 
-/// Where the finished ZIP of export `id` lives.
-pub fn zip_path(state: &AppState, id: i64) -> PathBuf {
-    state
-        .config
-        .data_dir
-        .join("exports")
-        .join(format!("certificates-{id}.zip"))
+/// The storage key of the finished ZIP of export `id`.
+pub fn zip_key(id: i64) -> String {
+    format!("exports/certificates-{id}.zip")
 }
 
 /// Runs export jobs until `stop` is raised.
@@ -86,12 +102,15 @@ pub async fn run_exports(state: AppState, stop: CancellationToken) {
         if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
             last_sweep = Some(std::time::Instant::now());
             let dir = state.config.data_dir.join("exports");
-            let keep = EXPORT_KEEP;
-            match tokio::task::spawn_blocking(move || sweep(&dir, keep)).await {
-                Ok(Ok(0)) => {}
-                Ok(Ok(n)) => tracing::info!(removed = n, "expired certificate exports removed"),
-                Ok(Err(e)) => tracing::warn!(error = %e, "could not sweep old exports"),
+            match tokio::task::spawn_blocking(move || sweep_parts(&dir)).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "could not sweep unfinished exports"),
                 Err(e) => tracing::warn!(error = %e, "export sweep panicked"),
+            }
+            match sweep_exports(&state.storage, EXPORT_KEEP).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "expired certificate exports removed"),
+                Err(e) => tracing::warn!(error = %e, "could not sweep old exports"),
             }
         }
         match jobs::claim(
@@ -283,8 +302,8 @@ async fn build(
     let request: ExportRequest =
         serde_json::from_value(job.payload.clone()).context("unreadable export request")?;
     let total = certificates::count(&state.db, &request.scope(), &request.filter).await?;
-    let final_path = zip_path(state, job.id);
-    let dir = final_path.parent().context("export folder")?.to_path_buf();
+    let key = zip_key(job.id);
+    let dir = state.config.data_dir.join("exports");
     tokio::fs::create_dir_all(&dir).await?;
     let tmp = dir.join(format!(
         ".certificates-{}-{}.zip.part",
@@ -305,8 +324,7 @@ async fn build(
             return Err(e);
         }
     };
-    let final_for_blocking = final_path.clone();
-    let bytes = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
+    let finished = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
         // The manifest goes last, copied from its temporary file: UTF-8 with a BOM so that
         // spreadsheet programs read Vietnamese names right.
         let mut manifest_file = manifest
@@ -326,14 +344,28 @@ async fn build(
         out.flush()?;
         let file = out.into_inner().map_err(|e| anyhow::anyhow!("zip: {e}"))?;
         file.sync_all()?;
-        let bytes = file.metadata()?.len();
-        std::fs::rename(&tmp, &final_for_blocking)?;
-        Ok(bytes)
+        Ok(file.metadata()?.len())
     })
-    .await??;
-    Ok(
-        json!({"count": done, "bytes": bytes, "file": final_path.file_name().and_then(|n| n.to_str())}),
-    )
+    .await
+    .map_err(anyhow::Error::from)
+    .and_then(|r| r);
+    let stored = match finished {
+        Ok(bytes) => state
+            .storage
+            .adopt(&tmp, &key)
+            .await
+            .map(|()| bytes)
+            .with_context(|| format!("storing {key}")),
+        Err(e) => Err(e),
+    };
+    let bytes = match stored {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    Ok(json!({"count": done, "bytes": bytes, "file": key.rsplit('/').next()}))
 }
 
 /// Shares the renderer with blocking threads.
@@ -348,33 +380,39 @@ mod tests {
         f.set_modified(std::time::SystemTime::now() - age).unwrap();
     }
 
-    #[test]
-    fn old_exports_and_dead_parts_are_swept_recent_ones_kept() {
+    #[tokio::test]
+    async fn old_exports_and_dead_parts_are_swept_recent_ones_kept() {
         let dir = tempfile::tempdir().unwrap();
         let day = Duration::from_secs(24 * 3600);
-        aged(&dir.path().join("certificates-1.zip"), 8 * day);
-        aged(&dir.path().join("certificates-2.zip"), 6 * day);
-        aged(&dir.path().join(".certificates-3-x.zip.part"), 2 * day);
+        let parts = dir.path().join("build");
+        std::fs::create_dir_all(&parts).unwrap();
+        aged(&parts.join(".certificates-3-x.zip.part"), 2 * day);
         aged(
-            &dir.path().join(".certificates-4-y.zip.part"),
+            &parts.join(".certificates-4-y.zip.part"),
             Duration::from_secs(60),
         );
-        aged(&dir.path().join("other.zip"), 30 * day);
-        assert_eq!(sweep(dir.path(), EXPORT_KEEP).unwrap(), 2);
-        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        aged(&parts.join("other.zip"), 30 * day);
+        assert_eq!(sweep_parts(&parts).unwrap(), 1);
+        let mut left: Vec<String> = std::fs::read_dir(&parts)
             .unwrap()
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         left.sort();
+        assert_eq!(left, [".certificates-4-y.zip.part", "other.zip"]);
+        assert_eq!(sweep_parts(&dir.path().join("missing")).unwrap(), 0);
+
+        let media = dir.path().join("media");
+        let storage =
+            lms_storage::Storage::open(&lms_storage::StorageConfig::Local(media.clone())).unwrap();
+        std::fs::create_dir_all(media.join("exports")).unwrap();
+        aged(&media.join("exports/certificates-1.zip"), 8 * day);
+        aged(&media.join("exports/certificates-2.zip"), 6 * day);
+        aged(&media.join("exports/notes.txt"), 30 * day);
+        assert_eq!(sweep_exports(&storage, EXPORT_KEEP).await.unwrap(), 1);
         assert_eq!(
-            left,
-            [
-                ".certificates-4-y.zip.part",
-                "certificates-2.zip",
-                "other.zip"
-            ]
+            storage.list("exports").await.unwrap(),
+            ["exports/certificates-2.zip", "exports/notes.txt"]
         );
-        assert_eq!(sweep(&dir.path().join("missing"), EXPORT_KEEP).unwrap(), 0);
     }
 }

@@ -286,7 +286,7 @@ pub async fn export(
     Ok(axum::Json(export_status(&job)))
 }
 
-/// The finished ZIP, streamed from disk.
+/// The finished ZIP, streamed from storage.
 #[utoipa::path(get, path = "/api/v1/certificates/exports/{id}/download", tag = "certificates",
     params(("id" = i64, Path)),
     responses((status = 200, content_type = "application/zip"), (status = 404, body = ErrorBody),
@@ -306,20 +306,20 @@ pub async fn download(
             format!("the export is {}", job.status),
         ));
     }
-    let path = crate::certificates::export::zip_path(&state, id);
-    let file = tokio::fs::File::open(&path).await.map_err(|_| {
-        AppError::client(
-            StatusCode::GONE,
-            "expired",
-            "this export has expired (ZIP files are kept 7 days); start the export again",
-        )
-    })?;
-    let len = file
-        .metadata()
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .len();
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let key = crate::certificates::export::zip_key(id);
+    let zip = match state.storage.read(&key, None, false).await {
+        Ok(zip) => zip,
+        Err(lms_storage::StorageError::NotFound(_)) => {
+            return Err(AppError::client(
+                StatusCode::GONE,
+                "expired",
+                "this export has expired (ZIP files are kept 7 days); start the export again",
+            ));
+        }
+        Err(e) => return Err(AppError::Internal(format!("reading {key}: {e}"))),
+    };
+    let len = zip.meta.size;
+    let body = Body::from_stream(zip.into_stream());
     Ok((
         [
             (header::CONTENT_TYPE, "application/zip".to_owned()),
