@@ -10,6 +10,7 @@
 pub mod fixtures;
 pub mod s3;
 pub mod smtp;
+pub mod tus;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -6,68 +6,16 @@
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use http::{Method, StatusCode};
 use lms_domain::{Role, media};
 use lms_media_worker::{DurationPolicy, JobOutcome, ProbeOptions, WorkerConfig, worker};
-use lms_tests::{Session, TestApp};
+use lms_tests::TestApp;
+use lms_tests::tus::{create, offset, patch};
 use sea_orm::EntityTrait;
 use serde_json::json;
 
 const MIB: usize = 1024 * 1024;
-
-fn meta(filename: &str, filetype: &str) -> String {
-    format!(
-        "filename {},filetype {}",
-        STANDARD.encode(filename),
-        STANDARD.encode(filetype)
-    )
-}
-
-async fn create(app: &TestApp, s: &Session, length: usize, filetype: &str) -> String {
-    let res = app
-        .post("/api/v1/uploads")
-        .bearer(&s.access_token)
-        .header("tus-resumable", "1.0.0")
-        .header("upload-length", &length.to_string())
-        .header("upload-metadata", &meta("điện thoại.mp4", filetype))
-        .send()
-        .await
-        .expect(StatusCode::CREATED);
-    res.headers["location"].to_str().unwrap().to_owned()
-}
-
-async fn patch(
-    app: &TestApp,
-    s: &Session,
-    url: &str,
-    offset: usize,
-    body: impl Into<axum::body::Body>,
-) -> lms_tests::TestResponse {
-    app.request(Method::PATCH, url)
-        .bearer(&s.access_token)
-        .header("tus-resumable", "1.0.0")
-        .header("upload-offset", &offset.to_string())
-        .raw("application/offset+octet-stream", body)
-        .send()
-        .await
-}
-
-async fn offset(app: &TestApp, s: &Session, url: &str) -> usize {
-    app.request(Method::HEAD, url)
-        .bearer(&s.access_token)
-        .header("tus-resumable", "1.0.0")
-        .send()
-        .await
-        .expect(StatusCode::OK)
-        .headers["upload-offset"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
 
 /// A body that sends `bytes` in 64 KiB chunks, then fails as a dropped connection does.
 fn dropped_after(bytes: Vec<u8>) -> axum::body::Body {
@@ -116,7 +64,7 @@ async fn an_upload_spread_over_two_replicas_lands_in_the_bucket_and_streams_from
     let bucket = a.s3.as_ref().unwrap().storage();
     let t = a.user_with(&[Role::Trainer]).await;
     let data = phone_clip(a.dir.path());
-    let url = create(&a, &t, data.len(), "video/mp4").await;
+    let url = create(&a, &t, data.len()).await;
 
     // 1. Replica A receives 2 MiB: less than a part, so it waits in a tail object.
     let r = patch(&a, &t, &url, 0, data[..2 * MIB].to_vec())
@@ -354,7 +302,7 @@ async fn a_cancelled_s3_upload_leaves_nothing_and_others_cannot_touch_it() {
     let bucket = app.s3.as_ref().unwrap().storage();
     let t = app.user_with(&[Role::Trainer]).await;
     let data: Vec<u8> = (0..(6 * MIB) as u32).map(|i| (i % 251) as u8).collect();
-    let url = create(&app, &t, data.len() + 100, "video/mp4").await;
+    let url = create(&app, &t, data.len() + 100).await;
     patch(&app, &t, &url, 0, data.clone())
         .await
         .expect(StatusCode::NO_CONTENT);

@@ -1,65 +1,10 @@
 //! Resumable uploads over tus 1.0: creation, resume, offsets, limits, ownership, and the
 //! asset with its transcode job written together on completion.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use http::{Method, StatusCode};
 use lms_domain::Role;
+use lms_tests::tus::{create, meta, offset, patch};
 use lms_tests::{Session, TestApp};
-
-fn meta(filename: &str, filetype: &str) -> String {
-    format!(
-        "filename {},filetype {}",
-        STANDARD.encode(filename),
-        STANDARD.encode(filetype)
-    )
-}
-
-async fn create(app: &TestApp, s: &Session, length: usize) -> String {
-    let res = app
-        .post("/api/v1/uploads")
-        .bearer(&s.access_token)
-        .header("tus-resumable", "1.0.0")
-        .header("upload-length", &length.to_string())
-        .header("upload-metadata", &meta("bài giảng 1.mp4", "video/mp4"))
-        .send()
-        .await
-        .expect(StatusCode::CREATED);
-    assert_eq!(res.headers["tus-resumable"], "1.0.0");
-    res.headers["location"].to_str().unwrap().to_owned()
-}
-
-async fn patch(
-    app: &TestApp,
-    s: &Session,
-    url: &str,
-    offset: usize,
-    bytes: &[u8],
-) -> lms_tests::TestResponse {
-    app.request(Method::PATCH, url)
-        .bearer(&s.access_token)
-        .header("tus-resumable", "1.0.0")
-        .header("upload-offset", &offset.to_string())
-        .raw("application/offset+octet-stream", bytes.to_vec())
-        .send()
-        .await
-}
-
-async fn offset(app: &TestApp, s: &Session, url: &str) -> usize {
-    let res = app
-        .request(Method::HEAD, url)
-        .bearer(&s.access_token)
-        .header("tus-resumable", "1.0.0")
-        .send()
-        .await
-        .expect(StatusCode::OK);
-    assert_eq!(res.headers["cache-control"], "no-store");
-    res.headers["upload-offset"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
 
 #[tokio::test]
 async fn an_upload_resumes_and_becomes_an_asset_with_its_job() {
@@ -70,19 +15,19 @@ async fn an_upload_resumes_and_becomes_an_asset_with_its_job() {
     assert_eq!(offset(&app, &t, &url).await, 0);
 
     // First part arrives, then the connection "drops"; the client asks where to resume.
-    let first = patch(&app, &t, &url, 0, &data[..100_000])
+    let first = patch(&app, &t, &url, 0, data[..100_000].to_vec())
         .await
         .expect(StatusCode::NO_CONTENT);
     assert_eq!(first.headers["upload-offset"], "100000");
     assert_eq!(offset(&app, &t, &url).await, 100_000);
     // A stale offset is refused with the real one.
-    let stale = patch(&app, &t, &url, 0, &data[..10])
+    let stale = patch(&app, &t, &url, 0, data[..10].to_vec())
         .await
         .expect(StatusCode::CONFLICT);
     assert_eq!(stale.headers["upload-offset"], "100000");
     assert_eq!(app.count("assets").await, 0);
 
-    let last = patch(&app, &t, &url, 100_000, &data[100_000..])
+    let last = patch(&app, &t, &url, 100_000, data[100_000..].to_vec())
         .await
         .expect(StatusCode::NO_CONTENT);
     assert_eq!(last.headers["upload-offset"], data.len().to_string());
@@ -116,7 +61,7 @@ async fn an_upload_resumes_and_becomes_an_asset_with_its_job() {
         .json();
     assert_eq!(api["status"], "uploaded");
     // A completed upload takes no more bytes.
-    patch(&app, &t, &url, data.len(), b"x")
+    patch(&app, &t, &url, data.len(), b"x".to_vec())
         .await
         .expect(StatusCode::CONFLICT);
 }
@@ -186,7 +131,7 @@ async fn the_protocol_answers_are_right() {
         .send()
         .await;
     assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    patch(&app, &t, &url, 0, &[1u8; 21])
+    patch(&app, &t, &url, 0, vec![1u8; 21])
         .await
         .expect(StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(offset(&app, &t, &url).await, 0);
@@ -219,7 +164,7 @@ async fn nobody_else_can_resume_read_or_cancel_an_upload() {
         .send()
         .await
         .expect(StatusCode::NOT_FOUND);
-    patch(&app, &other, &url, 0, b"0123456789")
+    patch(&app, &other, &url, 0, b"0123456789".to_vec())
         .await
         .expect(StatusCode::NOT_FOUND);
     app.request(Method::DELETE, &url)
@@ -247,7 +192,7 @@ async fn nobody_else_can_resume_read_or_cancel_an_upload() {
         .await
         .expect(StatusCode::FORBIDDEN);
     // The owner's upload is untouched, and another trainer cannot see the finished asset.
-    patch(&app, &owner, &url, 0, b"0123456789")
+    patch(&app, &owner, &url, 0, b"0123456789".to_vec())
         .await
         .expect(StatusCode::NO_CONTENT);
     let asset_id = app
@@ -315,7 +260,7 @@ async fn a_trainer_can_cancel_processing_and_the_worker_loses_the_job() {
     let t = app.user_with(&[Role::Trainer]).await;
     let other = app.user_with(&[Role::Trainer]).await;
     let url = create(&app, &t, 10).await;
-    patch(&app, &t, &url, 0, b"0123456789")
+    patch(&app, &t, &url, 0, b"0123456789".to_vec())
         .await
         .expect(StatusCode::NO_CONTENT);
     let asset_id = app.get(&url).bearer(&t.access_token).send().await.json()["asset_id"]
@@ -379,7 +324,7 @@ async fn upload_file(
         .await
         .expect(StatusCode::CREATED);
     let url = res.headers["location"].to_str().unwrap().to_owned();
-    patch(app, s, &url, 0, bytes).await
+    patch(app, s, &url, 0, bytes.to_vec()).await
 }
 
 #[tokio::test]
