@@ -486,3 +486,56 @@ async fn pdf_slides_and_cover_pictures_are_checked_and_attached() {
     assert_eq!(picture.headers["content-type"], "image/png");
     assert_eq!(picture.body.as_ref(), png);
 }
+
+#[tokio::test]
+async fn uploads_abandoned_for_a_week_are_removed_with_their_bytes() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let old = create(&app, &t, 100).await;
+    let recent = create(&app, &t, 100).await;
+    let res = patch(&app, &t, &old, 0, vec![7u8; 40])
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    // tus expiration: the client is told how long the server keeps an unfinished upload.
+    let expires = res.headers["upload-expires"].to_str().unwrap();
+    let expires = chrono::DateTime::parse_from_rfc2822(&expires.replace("GMT", "+0000")).unwrap();
+    let days = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours() / 24;
+    assert_eq!(days, 6, "a week, minus the seconds of this test: {expires}");
+    patch(&app, &t, &recent, 0, vec![7u8; 40])
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    let old_id = old.rsplit('/').next().unwrap();
+    let staged = app.data_dir().join(format!("media/uploads/{old_id}.part"));
+    assert!(staged.exists());
+
+    // Eight days later, only the one nobody touched for a week goes, bytes and all.
+    let later = chrono::Utc::now() + chrono::Duration::days(8);
+    let recent_id = recent.rsplit('/').next().unwrap();
+    touch(&app, recent_id, later - chrono::Duration::days(1)).await;
+    let removed = lms_api::resumable::sweep_abandoned(&app.state.storage, &app.db, later)
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert!(!staged.exists());
+    app.request(Method::HEAD, &old)
+        .bearer(&t.access_token)
+        .header("tus-resumable", "1.0.0")
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    assert_eq!(offset(&app, &t, &recent).await, 40);
+}
+
+/// Sets an upload's last activity.
+async fn touch(app: &TestApp, id: &str, at: chrono::DateTime<chrono::Utc>) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    lms_domain::entities::upload::Entity::update_many()
+        .col_expr(
+            lms_domain::entities::upload::Column::UpdatedAt,
+            Expr::value(at),
+        )
+        .filter(lms_domain::entities::upload::Column::Id.eq(id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}

@@ -1,5 +1,5 @@
 //! The work every server process runs beside its requests: the mail dispatcher (outbox),
-//! certificate exports, and the due-date reminder schedule. All of it is driven by database
+//! certificate exports, the due-date reminder schedule, and removing abandoned uploads. All of it is driven by database
 //! rows, so any number of replicas can run it side by side.
 
 use std::time::Duration;
@@ -27,10 +27,27 @@ pub fn spawn(
             stop.clone(),
         )),
     ];
+    tasks.push(tokio::spawn(run_upload_sweep(state.clone(), stop.clone())));
     if state.config.reminder_interval_secs > 0 {
         tasks.push(tokio::spawn(run_reminders(state, stop)));
     }
     tasks
+}
+
+/// Removes abandoned uploads hourly (see [`crate::resumable::sweep_abandoned`]).
+async fn run_upload_sweep(state: AppState, stop: CancellationToken) {
+    loop {
+        match crate::resumable::sweep_abandoned(&state.storage, &state.db, chrono::Utc::now()).await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(uploads = n, "abandoned uploads removed"),
+            Err(e) => tracing::warn!(error = %e, "sweeping abandoned uploads failed; will retry"),
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+        }
+    }
 }
 
 /// Queues due-date reminders now and then every `reminder_interval_secs`.

@@ -223,6 +223,24 @@ pub async fn forget_old_tail(storage: &Storage, u: &upload::Model, now: &Stored)
     }
 }
 
+/// Removes uploads left unfinished for [`uploads::ABANDONED_AFTER_DAYS`]: their rows, their
+/// staged bytes, and on S3 their multipart uploads. Returns how many went.
+pub async fn sweep_abandoned(
+    storage: &Storage,
+    db: &sea_orm::DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, lms_domain::DomainError> {
+    let before = now - chrono::Duration::days(uploads::ABANDONED_AFTER_DAYS);
+    let mut removed = 0;
+    for u in uploads::abandoned(db, before).await? {
+        if uploads::forget_abandoned(db, &u, before).await? {
+            discard(storage, &u).await;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// Drops whatever an unfinished upload stored (termination).
 pub async fn discard(storage: &Storage, u: &upload::Model) {
     match storage.multipart() {

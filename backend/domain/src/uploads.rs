@@ -332,6 +332,49 @@ where
     Ok(asset)
 }
 
+/// How long an unfinished upload waits for its owner to resume it before it is removed
+/// (tus `Upload-Expires` counts from the last PATCH).
+pub const ABANDONED_AFTER_DAYS: i64 = 7;
+
+/// Unfinished uploads nobody has written to since `before` (and nobody is writing now).
+pub async fn abandoned(
+    db: &impl ConnectionTrait,
+    before: chrono::DateTime<Utc>,
+) -> DomainResult<Vec<upload::Model>> {
+    Ok(upload::Entity::find()
+        .filter(upload::Column::CompletedAt.is_null())
+        .filter(upload::Column::UpdatedAt.lt(before))
+        .filter(
+            sea_orm::Condition::any()
+                .add(upload::Column::Writer.is_null())
+                .add(upload::Column::WriterUntil.lt(Utc::now())),
+        )
+        .all(db)
+        .await?)
+}
+
+/// Deletes an abandoned upload's row, unless it moved on since `abandoned` found it; true
+/// when it went (the caller then removes its bytes).
+pub async fn forget_abandoned(
+    db: &impl ConnectionTrait,
+    u: &upload::Model,
+    before: chrono::DateTime<Utc>,
+) -> DomainResult<bool> {
+    let res = upload::Entity::delete_many()
+        .filter(upload::Column::Id.eq(u.id.clone()))
+        .filter(upload::Column::CompletedAt.is_null())
+        .filter(upload::Column::UpdatedAt.lt(before))
+        .filter(upload::Column::Offset.eq(u.offset))
+        .filter(
+            sea_orm::Condition::any()
+                .add(upload::Column::Writer.is_null())
+                .add(upload::Column::WriterUntil.lt(Utc::now())),
+        )
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
 /// Forgets an unfinished upload (the caller removes its staging file).
 pub async fn terminate(
     db: &impl ConnectionTrait,

@@ -30,6 +30,7 @@ const TUS_RESUMABLE: HeaderName = HeaderName::from_static("tus-resumable");
 const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");
 const UPLOAD_LENGTH: HeaderName = HeaderName::from_static("upload-length");
 const UPLOAD_METADATA: HeaderName = HeaderName::from_static("upload-metadata");
+const UPLOAD_EXPIRES: HeaderName = HeaderName::from_static("upload-expires");
 
 fn tus_headers(res: &mut Response) {
     res.headers_mut()
@@ -120,7 +121,7 @@ pub async fn options(State(state): State<AppState>) -> Response {
             (HeaderName::from_static("tus-version"), TUS_VERSION.into()),
             (
                 HeaderName::from_static("tus-extension"),
-                "creation,termination".into(),
+                "creation,termination,expiration".into(),
             ),
             (
                 HeaderName::from_static("tus-max-size"),
@@ -174,6 +175,7 @@ pub async fn create(
         &[
             (header::LOCATION, format!("/api/v1/uploads/{}", u.id)),
             (UPLOAD_OFFSET, "0".into()),
+            (UPLOAD_EXPIRES, expires_from_now()),
         ],
     )
 }
@@ -290,10 +292,18 @@ pub async fn patch(
             return tus_error(e.into());
         }
     }
-    with_tus(
-        StatusCode::NO_CONTENT,
-        &[(UPLOAD_OFFSET, stored.offset.to_string())],
-    )
+    let mut headers = vec![(UPLOAD_OFFSET, stored.offset.to_string())];
+    if stored.offset < u.length {
+        headers.push((UPLOAD_EXPIRES, expires_from_now()));
+    }
+    with_tus(StatusCode::NO_CONTENT, &headers)
+}
+
+/// tus `Upload-Expires`: an unfinished upload is removed this long after its last PATCH.
+fn expires_from_now() -> String {
+    (chrono::Utc::now() + chrono::Duration::days(uploads::ABANDONED_AFTER_DAYS))
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
 }
 
 fn offset_mismatch(offset: i64) -> Response {
