@@ -2,6 +2,10 @@
 # Browser tests: starts a real SMTP sink and the real server (fresh SQLite database) on free
 # ports, runs the Playwright tests in frontend/e2e against them in Debian's Chromium, stops
 # everything. A skipped browser test counts as a failure.
+#
+#   LMS_E2E_STORAGE=s3   keep media in a bucket of a real S3-compatible server (moto, which
+#                        `scripts/ensure-deps.sh test` installs) instead of a directory
+#   LMS_E2E_TESTS=...    the test files to run (default: all of frontend/e2e)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/lms-target}
@@ -22,6 +26,22 @@ http_port=$(free_port)
 
 /usr/bin/python3 tests/support/smtp_sink.py "$smtp_port" "$work/mail" >"$work/smtp.log" 2>&1 &
 pids+=($!)
+
+if [[ ${LMS_E2E_STORAGE:-local} == s3 ]]; then
+  moto=${LMS_TEST_MOTO_SERVER:-$HOME/.cache/lms-moto/bin/moto_server}
+  [[ -x $moto ]] || { echo "e2e: $moto is missing: run scripts/ensure-deps.sh test" >&2; exit 1; }
+  s3_port=$(free_port)
+  "$moto" -H 127.0.0.1 -p "$s3_port" >"$work/s3.log" 2>&1 &
+  pids+=($!)
+  export LMS_S3_BUCKET=lms-e2e LMS_S3_ENDPOINT=http://127.0.0.1:$s3_port LMS_S3_REGION=us-east-1
+  export LMS_S3_ACCESS_KEY_ID=testing LMS_S3_SECRET_ACCESS_KEY=testing
+  for _ in $(seq 1 100); do
+    curl -fsS -X PUT "$LMS_S3_ENDPOINT/$LMS_S3_BUCKET" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  curl -fsS "$LMS_S3_ENDPOINT/$LMS_S3_BUCKET" >/dev/null || { echo "e2e: the S3 server did not start" >&2; exit 1; }
+  echo "e2e: media in S3 bucket $LMS_S3_BUCKET at $LMS_S3_ENDPOINT (moto)"
+fi
 
 export LMS_DATA_DIR=$work/data
 export LMS_HTTP_ADDR=127.0.0.1:$http_port
@@ -61,7 +81,8 @@ for pair in tus-js-client/dist/tus.min.js:tus.min.js hls.js/dist/hls.min.js:hls.
     { echo "e2e: static/vendor/${pair#*:} differs from node_modules/${pair%%:*} (the locked version): run npm run vendor" >&2; exit 1; }
 done
 status=0
-LMS_BASE_URL=http://127.0.0.1:$http_port LMS_MAIL_DIR=$work/mail node --test e2e/ 2>&1 | tee "$work/e2e.log" || status=$?
+# shellcheck disable=SC2086 # a list of files
+LMS_BASE_URL=http://127.0.0.1:$http_port LMS_MAIL_DIR=$work/mail node --test ${LMS_E2E_TESTS:-e2e/} 2>&1 | tee "$work/e2e.log" || status=$?
 if ((status != 0)); then
   echo "---- server log (last 50 lines) ----"; tail -n 50 "$work/server.log"
   echo "---- worker log (last 30 lines) ----"; tail -n 30 "$work/worker.log"

@@ -3,7 +3,8 @@
 #   1. lint (rustfmt, clippy -D warnings)
 #   2. the workspace's tests on SQLite (unit, API, whole-system, media on real FFmpeg)
 #   3. the whole-system tests again on PostgreSQL, with Redis behind the rate limiter
-#   4. the browser tests (Playwright + Debian's Chromium) against a real server and SMTP sink
+#   4. the browser tests (Playwright + Debian's Chromium) against a real server and SMTP sink,
+#      then the trainer's upload-and-play test again with media in an S3 bucket (moto)
 # Fails if any part fails or could not run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -34,6 +35,9 @@ LMS_TEST_DB=postgres \
 
 step "browser tests (headless Chromium)"
 scripts/e2e.sh
+
+step "browser upload and playback with media on S3 (moto)"
+LMS_E2E_STORAGE=s3 LMS_E2E_TESTS=e2e/teach.test.mjs scripts/e2e.sh
 
 # One closing line for the whole run: every runner's counts added up.
 passed=$(awk '/^test result:/ {p += $4} /^# pass / {p += $3} END {print p + 0}' "$log")

@@ -54,7 +54,7 @@ pub async fn provide(
         let scratch = tempfile::tempdir()?;
         let target = match storage.local_path(&key)? {
             Some(path) => path,
-            None => scratch.path().join("source"),
+            None => scratch.path().join(format!("source.{ext}")),
         };
         tokio::fs::create_dir_all(target.parent().context("storage key has a folder")?).await?;
         match &source {
