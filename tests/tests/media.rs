@@ -437,3 +437,109 @@ async fn progress_reaches_viewers_on_every_replica_through_redis() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn unused_media_is_deleted_with_its_files_and_no_longer_counts() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let id = ready_video(&app, &t).await;
+    let a = media::find(&app.db, id).await.unwrap();
+    let folder = app
+        .data_dir()
+        .join("media")
+        .join(a.storage_key.rsplit_once('/').unwrap().0);
+    assert!(folder.join("hls/master.m3u8").exists());
+
+    // A module uses it: refused, and the answer says where.
+    let c = app
+        .post("/api/v1/courses")
+        .bearer(&t.access_token)
+        .json(&json!({"title": "Khóa học", "summary": "Tóm tắt"}))
+        .send()
+        .await
+        .expect(StatusCode::CREATED)
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let m = app
+        .post(&format!("/api/v1/courses/{c}/modules"))
+        .bearer(&t.access_token)
+        .json(&json!({"title": "Bài mở đầu"}))
+        .send()
+        .await
+        .expect(StatusCode::CREATED)
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let use_video = |asset: i64| {
+        let (app, t) = (&app, &t);
+        async move {
+            app.request(http::Method::PUT, &format!("/api/v1/modules/{m}/video"))
+                .bearer(&t.access_token)
+                .json(&json!({"asset_id": asset}))
+                .send()
+                .await
+                .expect(StatusCode::OK);
+        }
+    };
+    use_video(id).await;
+    let delete = |asset: i64, s: &Session| {
+        app.request(http::Method::DELETE, &format!("/api/v1/assets/{asset}"))
+            .bearer(&s.access_token)
+            .send()
+    };
+    let in_use = delete(id, &t).await.expect(StatusCode::CONFLICT).json();
+    assert!(
+        in_use["message"].as_str().unwrap().contains("Bài mở đầu"),
+        "{in_use}"
+    );
+    assert!(folder.join("hls/master.m3u8").exists());
+
+    // Once the module has another video, it can go; only its owner (or an admin) may.
+    let replacement = lms_tests::fixtures::ready_video(&app, &t, 200.0).await;
+    use_video(replacement).await;
+    let other = app.user_with(&[Role::Trainer]).await;
+    delete(id, &other).await.expect(StatusCode::NOT_FOUND);
+    delete(id, &t).await.expect(StatusCode::NO_CONTENT);
+    assert!(!folder.exists(), "its files are gone");
+    app.get(&format!("/api/v1/assets/{id}"))
+        .bearer(&t.access_token)
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.count("audit_log WHERE action = 'asset.delete'").await,
+        1
+    );
+
+    // A video still being processed: cancel first, then delete.
+    let processing = media::create_video(
+        &app.db,
+        NewVideo {
+            owner_id: Some(t.user_id),
+            original_filename: "b.mp4".into(),
+            content_type: "video/mp4".into(),
+            storage_key: media::new_video_key("mp4"),
+            size_bytes: 1,
+            sha256: None,
+        },
+    )
+    .await
+    .unwrap();
+    let busy = delete(processing.id, &t)
+        .await
+        .expect(StatusCode::CONFLICT)
+        .json();
+    assert!(
+        busy["message"].as_str().unwrap().contains("cancel"),
+        "{busy}"
+    );
+    app.post(&format!("/api/v1/assets/{}/cancel", processing.id))
+        .bearer(&t.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    delete(processing.id, &t)
+        .await
+        .expect(StatusCode::NO_CONTENT);
+}

@@ -367,6 +367,79 @@ pub async fn cancel_processing(db: &impl ConnectionTrait, a: &asset::Model) -> D
     Ok(true)
 }
 
+/// Deletes an asset nobody uses any more, by its owner or an admin; returns the storage
+/// folder of its files (`videos/<uuid>` or `files/<uuid>`) for the caller to remove. Refused
+/// while it is being processed (cancel first) and while a course or module uses it (the
+/// answer names them), so a published course never loses its video.
+pub async fn delete<C>(db: &C, a: &asset::Model, actor: i64) -> DomainResult<String>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    use crate::entities::{course, module, upload};
+    if matches!(
+        a.status.as_str(),
+        status::UPLOADED | status::PROBING | status::TRANSCODING
+    ) {
+        return Err(DomainError::Conflict {
+            field: "asset",
+            message: "the video is still being processed: cancel the processing first".into(),
+        });
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let mut users: Vec<String> = course::Entity::find()
+        .filter(course::Column::CoverAssetId.eq(a.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|c| format!("course “{}”", c.title))
+        .collect();
+    users.extend(
+        module::Entity::find()
+            .filter(
+                sea_orm::Condition::any()
+                    .add(module::Column::VideoAssetId.eq(a.id))
+                    .add(module::Column::SlidesAssetId.eq(a.id)),
+            )
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|m| format!("module “{}”", m.title)),
+    );
+    if !users.is_empty() {
+        let more = users.len().saturating_sub(3);
+        users.truncate(3);
+        return Err(DomainError::Conflict {
+            field: "asset",
+            message: format!(
+                "still used by {}{}: replace it there first",
+                users.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ),
+        });
+    }
+    upload::Entity::delete_many()
+        .filter(upload::Column::AssetId.eq(a.id))
+        .exec(&txn)
+        .await?;
+    asset::Entity::delete_by_id(a.id).exec(&txn).await?;
+    crate::audit::record(
+        &txn,
+        crate::audit::AuditEntry::new("asset.delete", "asset", a.id)
+            .by(Some(actor))
+            .details(json!({"filename": a.original_filename, "size_bytes": a.size_bytes})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(a.storage_key
+        .rsplit_once('/')
+        .map(|(folder, _)| folder.to_owned())
+        .unwrap_or_else(|| a.storage_key.clone()))
+}
+
 /// A caption track of a video.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaptionTrack {

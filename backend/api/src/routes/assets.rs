@@ -3,12 +3,13 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use lms_domain::{jobs, media};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::CurrentUser;
-use crate::error::{AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorBody};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -90,6 +91,30 @@ pub async fn cancel(
     }
     announce(&state, id).await;
     show(State(state), CurrentUser(me), Path(id)).await
+}
+
+/// Delete one of your videos, PDFs or pictures that no course or module uses any more; its
+/// files go with it and it stops counting against your storage quota.
+#[utoipa::path(delete, path = "/api/v1/assets/{id}", tag = "media",
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    let a = media::find(&state.db, id).await?;
+    if a.owner_id != Some(me.user.id) && !me.grants.is_admin() {
+        return Err(AppError::not_found("asset"));
+    }
+    let folder = media::delete(&state.db, &a, me.user.id).await?;
+    // The row is gone, so nothing links to the files any more; a failure here only leaves
+    // unreachable bytes behind (logged), never a broken asset.
+    if let Err(e) = state.storage.delete_prefix(&folder).await {
+        tracing::warn!(asset_id = id, folder, error = %e, "could not remove the files of a deleted asset");
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Tells every replica's viewers that the asset changed (when Redis is configured).

@@ -81,7 +81,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(courses::quiz::preview_import))
         .routes(routes!(courses::enrolment::enrol))
         .routes(routes!(courses::enrolment::mine))
-        .routes(routes!(assets::show))
+        .routes(routes!(assets::show, assets::delete))
         .routes(routes!(assets::cancel))
         .routes(routes!(assets::add_caption))
         .routes(routes!(assets::events))
