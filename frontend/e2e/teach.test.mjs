@@ -134,6 +134,16 @@ test('a trainer builds and publishes a course; a visitor finds it and enrols', {
     await page.getByRole('button', { name: vi['teach-publish-submit'], exact: true }).click();
     await page.getByRole('status').filter({ hasText: vi['notice-published'] }).waitFor();
     await shot(page, '22-course-published');
+
+    // Their media library lists the video and the cover, used by the module and the course,
+    // so neither can be deleted.
+    await page.goto(`${BASE}/teach`);
+    await page.getByRole('link', { name: vi['teach-media-link'], exact: true }).click();
+    await expectHeading(page, vi['teach-media-heading']);
+    const rows = page.locator('tbody tr');
+    assert.ok((await rows.count()) >= 2, 'the video and the cover are listed');
+    assert.equal(await page.getByRole('button', { name: new RegExp(`^${vi['teach-media-delete']} `) }).count(), 0, 'files in use cannot be deleted');
+    await shot(page, '22b-media-library');
     await desktop.close();
 
     // A visitor on a phone finds it without typing diacritics, and enrols.

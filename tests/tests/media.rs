@@ -543,3 +543,73 @@ async fn unused_media_is_deleted_with_its_files_and_no_longer_counts() {
         .await
         .expect(StatusCode::NO_CONTENT);
 }
+
+#[tokio::test]
+async fn trainers_see_their_media_and_delete_what_nothing_uses_in_the_browser() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let (c, _) = lms_tests::fixtures::published_course(
+        &app,
+        &t,
+        "Khóa học",
+        &[lms_tests::fixtures::ModuleSpec {
+            title: "Bài đang dùng",
+            video_s: 200.0,
+            gift: None,
+            rules: json!({}),
+        }],
+    )
+    .await;
+    assert!(c > 0);
+    let unused = ready_video(&app, &t).await;
+    let base = app.serve().await;
+    let (browser, csrf) = lms_tests::browser_login(&base, &t).await;
+    let page = |url: String| {
+        let browser = browser.clone();
+        async move {
+            let res = browser.get(url).send().await.unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+    let (status, html) = page(format!("{base}/teach/media")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("học phần “Bài đang dùng”"),
+        "where it is used"
+    );
+    assert!(html.contains("a.mp4") && html.contains("Chưa dùng"));
+    // One delete button: for the unused file only.
+    assert_eq!(html.matches("/delete\"").count(), 1);
+    assert!(html.contains(&format!("/teach/media/{unused}/delete")));
+
+    // Without the CSRF token: refused. With it: gone, with a notice.
+    let forged = browser
+        .post(format!("{base}/teach/media/{unused}/delete"))
+        .form(&[("csrf_token", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let done = browser
+        .post(format!("{base}/teach/media/{unused}/delete"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(format!("{base}/teach/media?notice=media_deleted")).await;
+    assert!(html.contains("Đã xóa tệp."));
+    assert!(!html.contains("a.mp4"));
+
+    // Someone else's file is not theirs to delete.
+    let other = app.user_with(&[Role::Trainer]).await;
+    let theirs = ready_video(&app, &other).await;
+    let res = browser
+        .post(format!("{base}/teach/media/{theirs}/delete"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    media::find(&app.db, theirs).await.expect("still there");
+}

@@ -113,7 +113,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/teach/modules/{id}/quiz", post(teach::save_quiz))
         .route("/teach/modules/{id}/move", post(teach::move_module))
-        .route("/teach/modules/{id}/delete", post(teach::delete_module));
+        .route("/teach/modules/{id}/delete", post(teach::delete_module))
+        .route("/teach/media", get(teach::media_library))
+        .route("/teach/media/{id}/delete", post(teach::delete_media));
 
     // Resumable uploads stream large bodies: no limit but the upload's own length, and one
     // PATCH carries one chunk (the browser sends 8 MiB), so ten minutes is generous.

@@ -367,6 +367,96 @@ pub async fn cancel_processing(db: &impl ConnectionTrait, a: &asset::Model) -> D
     Ok(true)
 }
 
+/// Whether the media worker still has the asset to do.
+pub fn is_processing(a: &asset::Model) -> bool {
+    matches!(
+        a.status.as_str(),
+        status::UPLOADED | status::PROBING | status::TRANSCODING
+    )
+}
+
+/// A place that uses an asset: a course (its cover) or a module (its video or slides).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Usage {
+    Course(String),
+    Module(String),
+}
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Course(title) => write!(f, "course “{title}”"),
+            Self::Module(title) => write!(f, "module “{title}”"),
+        }
+    }
+}
+
+/// Where each asset is used.
+pub async fn usages(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> DomainResult<std::collections::HashMap<i64, Vec<Usage>>> {
+    use crate::entities::{course, module};
+    let mut by_asset: std::collections::HashMap<i64, Vec<Usage>> = Default::default();
+    if ids.is_empty() {
+        return Ok(by_asset);
+    }
+    for c in course::Entity::find()
+        .filter(course::Column::CoverAssetId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        if let Some(id) = c.cover_asset_id {
+            by_asset.entry(id).or_default().push(Usage::Course(c.title));
+        }
+    }
+    for m in module::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(module::Column::VideoAssetId.is_in(ids.iter().copied()))
+                .add(module::Column::SlidesAssetId.is_in(ids.iter().copied())),
+        )
+        .all(db)
+        .await?
+    {
+        for id in [m.video_asset_id, m.slides_asset_id].into_iter().flatten() {
+            if ids.contains(&id) {
+                by_asset
+                    .entry(id)
+                    .or_default()
+                    .push(Usage::Module(m.title.clone()));
+            }
+        }
+    }
+    Ok(by_asset)
+}
+
+/// One of a trainer's files, with where it is used.
+#[derive(Debug, Clone)]
+pub struct LibraryItem {
+    pub asset: asset::Model,
+    pub used_by: Vec<Usage>,
+}
+
+/// Everything `owner_id` has uploaded, newest first, with where each is used.
+pub async fn library(db: &impl ConnectionTrait, owner_id: i64) -> DomainResult<Vec<LibraryItem>> {
+    use sea_orm::QueryOrder;
+    let assets = asset::Entity::find()
+        .filter(asset::Column::OwnerId.eq(owner_id))
+        .order_by_desc(asset::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = assets.iter().map(|a| a.id).collect();
+    let mut used = usages(db, &ids).await?;
+    Ok(assets
+        .into_iter()
+        .map(|a| LibraryItem {
+            used_by: used.remove(&a.id).unwrap_or_default(),
+            asset: a,
+        })
+        .collect())
+}
+
 /// Deletes an asset nobody uses any more, by its owner or an admin; returns the storage
 /// folder of its files (`videos/<uuid>` or `files/<uuid>`) for the caller to remove. Refused
 /// while it is being processed (cancel first) and while a course or module uses it (the
@@ -375,36 +465,21 @@ pub async fn delete<C>(db: &C, a: &asset::Model, actor: i64) -> DomainResult<Str
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    use crate::entities::{course, module, upload};
-    if matches!(
-        a.status.as_str(),
-        status::UPLOADED | status::PROBING | status::TRANSCODING
-    ) {
+    use crate::entities::upload;
+    if is_processing(a) {
         return Err(DomainError::Conflict {
             field: "asset",
             message: "the video is still being processed: cancel the processing first".into(),
         });
     }
     let txn = crate::db::begin_write(db).await?;
-    let mut users: Vec<String> = course::Entity::find()
-        .filter(course::Column::CoverAssetId.eq(a.id))
-        .all(&txn)
+    let mut users: Vec<String> = usages(&txn, &[a.id])
         .await?
-        .into_iter()
-        .map(|c| format!("course “{}”", c.title))
+        .remove(&a.id)
+        .unwrap_or_default()
+        .iter()
+        .map(Usage::to_string)
         .collect();
-    users.extend(
-        module::Entity::find()
-            .filter(
-                sea_orm::Condition::any()
-                    .add(module::Column::VideoAssetId.eq(a.id))
-                    .add(module::Column::SlidesAssetId.eq(a.id)),
-            )
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|m| format!("module “{}”", m.title)),
-    );
     if !users.is_empty() {
         let more = users.len().saturating_sub(3);
         users.truncate(3);

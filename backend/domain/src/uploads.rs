@@ -48,7 +48,8 @@ fn total_of(col: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::
     Func::cast_as(Func::sum(Expr::col(col)), Alias::new("BIGINT")).into()
 }
 
-async fn bytes_used(db: &impl ConnectionTrait, owner_id: i64) -> DomainResult<i64> {
+/// Bytes `owner_id` stores: unfinished uploads (at their full length) and assets.
+pub async fn bytes_used(db: &impl ConnectionTrait, owner_id: i64) -> DomainResult<i64> {
     let pending: Option<i64> = upload::Entity::find()
         .select_only()
         .column_as(total_of(upload::Column::Length), "total")

@@ -242,6 +242,7 @@ pub fn notice_key(code: Option<&str>) -> Option<&'static str> {
         "module_added" => "notice-module-added",
         "module_saved" => "notice-module-saved",
         "module_deleted" => "notice-module-deleted",
+        "media_deleted" => "notice-media-deleted",
         "quiz_saved" => "notice-quiz-saved",
         "published" => "notice-published",
         "unpublished" => "notice-unpublished",

@@ -922,3 +922,151 @@ pub async fn delete_module(
         Err(e) => fail(&state, &page, e),
     }
 }
+
+/// `850 KiB`, `12.4 MiB`, `50 GiB`.
+fn human_size(bytes: i64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes.max(0) as f64;
+    if b < KIB * KIB {
+        format!("{:.0} KiB", (b / KIB).ceil())
+    } else if b < KIB * KIB * KIB {
+        format!("{:.1} MiB", b / (KIB * KIB))
+    } else {
+        let gib = b / (KIB * KIB * KIB);
+        if gib.fract() == 0.0 {
+            format!("{gib:.0} GiB")
+        } else {
+            format!("{gib:.1} GiB")
+        }
+    }
+}
+
+/// "module “…”" in the page's language.
+fn usage_label(page: &Page, usage: &lms_domain::media::Usage) -> String {
+    use lms_domain::media::Usage;
+    let (key, title) = match usage {
+        Usage::Course(title) => ("teach-media-used-course", title),
+        Usage::Module(title) => ("teach-media-used-module", title),
+    };
+    crate::i18n::t_args(page.lang, key, &[("title", title.clone().into())])
+}
+
+/// The trainer's media library: every video, PDF and picture they uploaded, where each is
+/// used, how much of the quota they take, and a delete button for what nothing uses.
+async fn media_page(
+    state: &AppState,
+    page: &Page,
+    owner_id: i64,
+    errors: Vec<String>,
+    status: StatusCode,
+    notice: Option<&str>,
+) -> Response {
+    let items = match lms_domain::media::library(&state.db, owner_id).await {
+        Ok(items) => items,
+        Err(e) => return fail(state, page, e),
+    };
+    let used = match lms_domain::uploads::bytes_used(&state.db, owner_id).await {
+        Ok(used) => used,
+        Err(e) => return fail(state, page, e),
+    };
+    let rows: Vec<Value> = items
+        .into_iter()
+        .map(|i| {
+            let processing = lms_domain::media::is_processing(&i.asset);
+            json!({
+                "id": i.asset.id,
+                "filename": i.asset.original_filename,
+                "kind": i.asset.kind,
+                "status": i.asset.status,
+                "size": human_size(i.asset.size_bytes),
+                "created_at": i.asset.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                "used_by": i.used_by.iter().map(|u| usage_label(page, u)).collect::<Vec<_>>().join(", "),
+                "deletable": !processing && i.used_by.is_empty(),
+                "processing": processing,
+            })
+        })
+        .collect();
+    let quota = state.config.upload_quota_bytes;
+    page.render(
+        state,
+        status,
+        "pages/teach/media",
+        "page-title-teach-media",
+        with_notice(
+            json!({
+                "items": rows,
+                "errors": errors,
+                "used": human_size(used),
+                "quota": human_size(quota),
+                "used_percent": ((used as f64 / quota.max(1) as f64) * 100.0).clamp(0.0, 100.0).round(),
+            }),
+            page,
+            notice,
+        ),
+    )
+}
+
+pub async fn media_library(
+    State(state): State<AppState>,
+    page: Page,
+    Trainer(me): Trainer,
+    Query(q): Query<NoticeParams>,
+) -> Response {
+    media_page(
+        &state,
+        &page,
+        me.user.id,
+        Vec::new(),
+        StatusCode::OK,
+        q.notice.as_deref(),
+    )
+    .await
+}
+
+pub async fn delete_media(
+    State(state): State<AppState>,
+    page: Page,
+    Trainer(me): Trainer,
+    Path(id): Path<i64>,
+) -> Response {
+    let a = match lms_domain::media::find(&state.db, id).await {
+        Ok(a) if a.owner_id == Some(me.user.id) => a,
+        Ok(_) => return fail(&state, &page, DomainError::NotFound("asset")),
+        Err(e) => return fail(&state, &page, e),
+    };
+    match lms_domain::media::delete(&state.db, &a, me.user.id).await {
+        Ok(folder) => {
+            if let Err(e) = state.storage.delete_prefix(&folder).await {
+                tracing::warn!(asset_id = id, folder, error = %e, "could not remove the files of a deleted asset");
+            }
+            Redirect::to("/teach/media?notice=media_deleted").into_response()
+        }
+        Err(DomainError::Conflict { message, .. }) => {
+            media_page(
+                &state,
+                &page,
+                me.user.id,
+                vec![message],
+                StatusCode::CONFLICT,
+                None,
+            )
+            .await
+        }
+        Err(e) => fail(&state, &page, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_size;
+
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        assert_eq!(human_size(0), "0 KiB");
+        assert_eq!(human_size(1), "1 KiB");
+        assert_eq!(human_size(850 * 1024), "850 KiB");
+        assert_eq!(human_size(1_900_000), "1.8 MiB");
+        assert_eq!(human_size(50 * 1024 * 1024 * 1024), "50 GiB");
+        assert_eq!(human_size(3 * 1024 * 1024 * 1024 / 2), "1.5 GiB");
+    }
+}
