@@ -36,8 +36,6 @@ pub enum StorageError {
     InvalidKey(String),
     #[error("{0} does not exist in storage")]
     NotFound(String),
-    #[error("the requested range is not satisfiable")]
-    BadRange,
     #[error("storage: {0}")]
     Store(#[from] object_store::Error),
     #[error("storage: {0}")]
@@ -263,13 +261,7 @@ impl Storage {
         };
         match self.store.get_opts(&object_key(key)?, opts).await {
             Ok(r) => Ok(r),
-            Err(object_store::Error::NotFound { .. }) => Err(StorageError::NotFound(key.into())),
-            Err(object_store::Error::Generic { source, .. })
-                if source.to_string().contains("range") =>
-            {
-                Err(StorageError::BadRange)
-            }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(not_found(key, e)),
         }
     }
 

@@ -1034,13 +1034,8 @@ pub async fn delete_media(
         Ok(_) => return fail(&state, &page, DomainError::NotFound("asset")),
         Err(e) => return fail(&state, &page, e),
     };
-    match lms_domain::media::delete(&state.db, &a, me.user.id).await {
-        Ok(folder) => {
-            if let Err(e) = state.storage.delete_prefix(&folder).await {
-                tracing::warn!(asset_id = id, folder, error = %e, "could not remove the files of a deleted asset");
-            }
-            Redirect::to("/teach/media?notice=media_deleted").into_response()
-        }
+    match crate::routes::assets::remove(&state, &a, me.user.id).await {
+        Ok(()) => Redirect::to("/teach/media?notice=media_deleted").into_response(),
         Err(DomainError::Conflict { message, .. }) => {
             media_page(
                 &state,

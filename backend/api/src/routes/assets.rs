@@ -108,13 +108,23 @@ pub async fn delete(
     if a.owner_id != Some(me.user.id) && !me.grants.is_admin() {
         return Err(AppError::not_found("asset"));
     }
-    let folder = media::delete(&state.db, &a, me.user.id).await?;
-    // The row is gone, so nothing links to the files any more; a failure here only leaves
-    // unreachable bytes behind (logged), never a broken asset.
-    if let Err(e) = state.storage.delete_prefix(&folder).await {
-        tracing::warn!(asset_id = id, folder, error = %e, "could not remove the files of a deleted asset");
-    }
+    remove(&state, &a, me.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes an asset (see `media::delete`), then its files. Once the row is gone nothing
+/// links to the files, so failing to remove them only leaves unreachable bytes behind
+/// (logged), never a broken asset. Shared by the API and the trainer's media page.
+pub async fn remove(
+    state: &AppState,
+    a: &lms_domain::entities::asset::Model,
+    actor: i64,
+) -> Result<(), lms_domain::DomainError> {
+    let folder = media::delete(&state.db, a, actor).await?;
+    if let Err(e) = state.storage.delete_prefix(&folder).await {
+        tracing::warn!(asset_id = a.id, folder, error = %e, "could not remove the files of a deleted asset");
+    }
+    Ok(())
 }
 
 /// Tells every replica's viewers that the asset changed (when Redis is configured).
