@@ -11,6 +11,7 @@
 # the same script: the ratio is ours / pgbench's.
 #
 #   BENCH_RATES (default "5000 10000 12500 15000 17500 20000 22500")  BENCH_SECONDS (default 10)
+#   BENCH_BIN (default: build and use target/release/lms)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/lms-target}
@@ -25,8 +26,13 @@ if ! command -v oha >/dev/null; then
   echo "bench: installing oha (cargo install oha --locked)"
   cargo install oha --locked --quiet
 fi
-cargo build --release --locked -p lms-api
-bin=$CARGO_TARGET_DIR/release/lms
+# BENCH_BIN: measure another build (say, a copy of the binary from before a change).
+if [[ -n ${BENCH_BIN:-} ]]; then
+  bin=$BENCH_BIN
+else
+  cargo build --release --locked -p lms-api
+  bin=$CARGO_TARGET_DIR/release/lms
+fi
 
 work=$(mktemp -d /tmp/lms-bench-progress.XXXXXX)
 server=
@@ -41,7 +47,9 @@ cleanup() {
 trap cleanup EXIT
 
 psql_db -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
-url=postgres://postgres@127.0.0.1:5432/$db
+# PostgreSQL is on this host: no TLS on loopback, for the server as for pgbench (a server
+# that offers TLS would otherwise have both encrypt every round trip).
+url=postgres://postgres@127.0.0.1:5432/$db?sslmode=disable
 secret=bench-secret-bench-secret-bench-secret
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
@@ -66,6 +74,18 @@ DATABASE_URL=$url LMS_JWT_SECRET=$secret LMS_HTTP_ADDR=127.0.0.1:$port LMS_DATA_
 server=$!
 for _ in $(seq 1 100); do curl -fsS "$base/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 
+# CPU seconds used so far by a set of processes (utime + stime from /proc, in clock ticks).
+ticks() {
+  local total=0 pid
+  for pid in "$@"; do
+    [[ -r /proc/$pid/stat ]] || continue
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+hz=$(getconf CLK_TCK)
+pg_pids() { pgrep -x postgres || pgrep -f '^postgres: ' || true; }
+
 # Warm-up (not reported): the pool's connections, their prepared statements, the caches.
 oha --no-tui --output-format json -q 2000 -z 3s -w -c 64 -m POST -T application/json \
   -Z "$work/bodies.ndjson" "$base/api/v1/progress" >"$work/oha-warmup.json"
@@ -73,16 +93,23 @@ read -r _ _ _ acked_total _ < <(/usr/bin/python3 bench/progress.py oha "$work/oh
 
 printf '\nProgress heartbeats on PostgreSQL (%s learners x %s modules, synchronous_commit=%s, autovacuum=%s, oha and server and PostgreSQL share %s cores)\n' \
   "$learners" "$modules" "$sync" "$autovacuum" "$(nproc)"
-printf '%-12s %12s %9s %9s %10s %8s\n' "offered/s" "achieved/s" "p50 ms" "p99 ms" "acked" "errors"
+printf '%-12s %12s %9s %9s %10s %8s   %s\n' "offered/s" "achieved/s" "p50 ms" "p99 ms" "acked" "errors" "CPU cores used: oha / server / PostgreSQL"
 best=0
 for rate in $rates; do
   # Production servers run autovacuum; where it is off (as on some CI machines), vacuum
   # between steps as it would, so that dead row versions do not pile up across the steps.
   [[ $autovacuum == on ]] || psql_db -d "$db" -c "VACUUM (ANALYZE) module_progress" -c "VACUUM (ANALYZE) learning_events" >/dev/null
-  oha --no-tui --output-format json -q "$rate" --latency-correction -z "${seconds}s" -w -c 256 \
+  mapfile -t pgs < <(pg_pids)
+  server_before=$(ticks "$server"); pg_before=$(ticks "${pgs[@]}"); started=$(date +%s.%N)
+  # `times` in the subshell prints the CPU time of its children: oha's, exactly.
+  oha_cpu=$( (oha --no-tui --output-format json -q "$rate" --latency-correction -z "${seconds}s" -w -c 256 \
     -m POST -T application/json -Z "$work/bodies.ndjson" "$base/api/v1/progress" >"$work/oha-$rate.json"
+    times) | awk 'NR == 2 { print $1 " " $2 }' | sed 's/[ms]/ /g' | awk '{ print ($1 * 60 + $2 + $3 * 60 + $4) }')
+  wall=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')
+  cores() { awk -v t="$1" -v hz="$hz" -v w="$wall" 'BEGIN { printf "%.2f", t / hz / w }'; }
+  cpu="$(awk -v c="$oha_cpu" -v w="$wall" 'BEGIN { printf "%.2f", c / w }') / $(cores $(($(ticks "$server") - server_before))) / $(cores $(($(ticks "${pgs[@]}") - pg_before)))"
   read -r rps p50 p99 ok errors < <(/usr/bin/python3 bench/progress.py oha "$work/oha-$rate.json")
-  printf '%-12s %12s %9s %9s %10s %8s\n' "$rate" "$rps" "$p50" "$p99" "$ok" "$errors"
+  printf '%-12s %12s %9s %9s %10s %8s   %s\n' "$rate" "$rps" "$p50" "$p99" "$ok" "$errors" "$cpu"
   acked_total=$((acked_total + ok))
   if [[ $errors == 0 ]] && awk -v p="$p99" 'BEGIN { exit !(p < 25) }' && awk -v a="$rps" -v r="$rate" 'BEGIN { exit !(a >= 0.95 * r) }'; then
     best=$rps
@@ -116,7 +143,7 @@ INSERT INTO bench_events (at, actor_user_id, verb, object_type, object_id, cours
 VALUES (now(), :u, 'played', 'module', 'bench-module-' || :m, $course_id, '{"intervals":[[' || :s || ',' || :s + 10 || ']],"added_s":10}');
 COMMIT;
 SQL
-pg_tps=$(pgbench -h 127.0.0.1 -U postgres -n -c 32 -j 2 -T "$seconds" -f "$work/heartbeat.sql" "$db" 2>/dev/null |
+pg_tps=$(PGSSLMODE=disable pgbench -h 127.0.0.1 -U postgres -n -c 32 -j 2 -T "$seconds" -f "$work/heartbeat.sql" "$db" 2>/dev/null |
   awk '/^tps/ {print int($3)}')
 printf '\n%-58s %10s\n' "sustained heartbeats/s with p99 < 25 ms, no errors (ours)" "$best"
 printf '%-58s %10s\n' "pgbench, same write, one commit per report (32 clients)" "$pg_tps"
