@@ -509,3 +509,130 @@ async fn no_answer_reaches_the_learner_before_submitting() {
         "{graded}"
     );
 }
+
+/// Reports of `user_id` on `module_uid` (a 300 s video), as the player sends them, received
+/// now by a page opened a day ago (the wall-clock budget never refuses them).
+fn reports_of(
+    user_id: i64,
+    course_id: i64,
+    module_uid: &str,
+    intervals: &[(f64, f64)],
+) -> Vec<lms_domain::learning::progress::Report> {
+    let now = chrono::Utc::now();
+    let claims = ProgressClaims {
+        user_id,
+        course_id,
+        module_uid: module_uid.into(),
+        duration_ms: 300_000,
+        min_watched_percent: 90,
+        quiz_required: true,
+        issued_at: now.timestamp() - 86_400,
+        expires_at: now.timestamp() + 86_400,
+    };
+    intervals
+        .iter()
+        .map(|&(s, e)| {
+            lms_domain::learning::progress::Report::from_seconds(claims.clone(), &[(s, e)], e, now)
+                .unwrap()
+        })
+        .collect()
+}
+
+async fn progress_row(app: &TestApp, user_id: i64, module_uid: &str) -> (String, i64, i32) {
+    use lms_domain::entities::module_progress;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let row = module_progress::Entity::find()
+        .filter(module_progress::Column::UserId.eq(user_id))
+        .filter(module_progress::Column::ModuleUid.eq(module_uid))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("a progress row");
+    (row.intervals, row.watched_ms, row.reports)
+}
+
+/// Another server writes `sql` in a transaction that stays open while this server applies
+/// `reports`; nothing either wrote may be lost.
+async fn apply_during(
+    app: &TestApp,
+    sql: &str,
+    reports: Vec<lms_domain::learning::progress::Report>,
+) -> Vec<lms_domain::learning::progress::Ack> {
+    use sea_orm::ConnectionTrait;
+    let other = lms_domain::db::begin_write(&app.db).await.unwrap();
+    other.execute_unprepared(sql).await.unwrap();
+    let db = app.db.clone();
+    let applying =
+        tokio::spawn(async move { lms_domain::learning::progress::apply(&db, &reports).await });
+    // Long enough for the batch to read the row as it was and block on the other write.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        !applying.is_finished(),
+        "the batch must wait for the other writer"
+    );
+    other.commit().await.unwrap();
+    applying.await.unwrap().expect("the batch is applied")
+}
+
+#[tokio::test]
+async fn a_batch_that_meets_another_servers_write_loses_neither() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let course: Value = app
+        .post("/api/v1/courses")
+        .bearer(&t.access_token)
+        .json(&json!({"title": "Đồng thời", "summary": "Tóm tắt"}))
+        .send()
+        .await
+        .expect(StatusCode::CREATED)
+        .json();
+    let course_id = course["id"].as_i64().unwrap();
+    let s = app.user_with(&[]).await;
+
+    // The row exists (0–10 s watched). Another server merges 100–110 s into it while this
+    // server merges 10–20 s: written over a stale read, one of the two would vanish.
+    let first = reports_of(s.user_id, course_id, "race-update", &[(0.0, 10.0)]);
+    lms_domain::learning::progress::apply(&app.db, &first)
+        .await
+        .unwrap();
+    let acks = apply_during(
+        &app,
+        &format!(
+            "UPDATE module_progress SET intervals = '[[0,10000],[100000,110000]]', \
+             watched_ms = 20000, reports = reports + 1 \
+             WHERE user_id = {} AND module_uid = 'race-update'",
+            s.user_id
+        ),
+        reports_of(s.user_id, course_id, "race-update", &[(10.0, 20.0)]),
+    )
+    .await;
+    assert_eq!(acks[0].watched_ms, 30_000);
+    assert_eq!(acks[0].added_ms, 10_000);
+    assert_eq!(
+        progress_row(&app, s.user_id, "race-update").await,
+        ("[[0,20000],[100000,110000]]".into(), 30_000, 3)
+    );
+
+    // No row yet: another server creates it (50–60 s) while this server's first report on
+    // the module (0–10 s) is being applied.
+    let acks = apply_during(
+        &app,
+        &format!(
+            "INSERT INTO module_progress (user_id, course_id, module_uid, duration_ms, \
+               min_watched_percent, quiz_required, quiz_passed, intervals, watched_ms, \
+               position_ms, reports, last_report_at, budget_from, budget_used_ms, created_at, \
+               updated_at) \
+             VALUES ({}, {course_id}, 'race-create', 300000, 90, true, false, '[[50000,60000]]', \
+               10000, 60000, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 10000, CURRENT_TIMESTAMP, \
+               CURRENT_TIMESTAMP)",
+            s.user_id
+        ),
+        reports_of(s.user_id, course_id, "race-create", &[(0.0, 10.0)]),
+    )
+    .await;
+    assert_eq!(acks[0].watched_ms, 20_000);
+    assert_eq!(
+        progress_row(&app, s.user_id, "race-create").await,
+        ("[[0,10000],[50000,60000]]".into(), 20_000, 2)
+    );
+}

@@ -342,9 +342,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let stop = CancellationToken::new();
     let background = crate::background::spawn(state.clone(), transport, stop.clone());
 
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))?;
+    // Answers go out at once rather than waiting on Nagle's algorithm for an ACK.
+    let listener = axum::serve::ListenerExt::tap_io(
+        tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {addr}"))?,
+        |tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        },
+    );
     tracing::info!(%addr, public_url = %state.config.public_url, "serving");
     let app = crate::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let shutdown = stop.clone();

@@ -147,7 +147,7 @@ impl Config {
             upload_max_bytes: parse("LMS_UPLOAD_MAX_BYTES", 2 * 1024 * 1024 * 1024)?,
             upload_quota_bytes: parse("LMS_UPLOAD_QUOTA_BYTES", 50 * 1024 * 1024 * 1024)?,
             // SQLite has one writer; PostgreSQL overlaps the commits of a few.
-            progress_writers: parse("LMS_PROGRESS_WRITERS", if embedded { 1 } else { 4 })?,
+            progress_writers: parse("LMS_PROGRESS_WRITERS", if embedded { 1 } else { 2 })?,
             progress_batch: parse("LMS_PROGRESS_BATCH", 2000)?,
             progress_queue: parse("LMS_PROGRESS_QUEUE", 20_000)?,
             certificate_template,

@@ -9,7 +9,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::certificates::pdf::Renderer;
 use crate::config::Config;
-use crate::progress_writer::ProgressWriter;
+use crate::progress_writer::{ProgressWriter, WriterDb};
 use crate::rate_limit::RateLimiter;
 use crate::templates::Templates;
 
@@ -65,12 +65,22 @@ impl AppState {
             },
             None => RateLimiter::memory(),
         };
+        // On PostgreSQL the writers have a thread and connections of their own (see
+        // `progress_writer`); SQLite has one writer at a time anyway.
+        let writer_db = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            WriterDb::Dedicated {
+                url: config.database_url.clone(),
+            }
+        } else {
+            WriterDb::Shared(db.clone())
+        };
         let progress = ProgressWriter::start(
-            db.clone(),
+            writer_db,
             config.progress_writers,
             config.progress_batch,
             config.progress_queue,
-        );
+        )
+        .await?;
         let storage = lms_storage::Storage::open(&config.storage)
             .map_err(|e| anyhow::anyhow!("opening media storage: {e}"))?;
         Ok(Self(Arc::new(Inner {

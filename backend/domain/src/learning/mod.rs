@@ -129,28 +129,41 @@ pub(crate) struct NewProgress<'a> {
 }
 
 impl NewProgress<'_> {
-    pub(crate) fn row(&self) -> module_progress::ActiveModel {
-        use sea_orm::{ActiveValue::NotSet, Set};
-        module_progress::ActiveModel {
-            id: NotSet,
-            user_id: Set(self.user_id),
-            course_id: Set(self.course_id),
-            module_uid: Set(self.module_uid.to_owned()),
-            duration_ms: Set(self.duration_ms),
-            min_watched_percent: Set(self.min_watched_percent),
-            quiz_required: Set(self.quiz_required),
-            quiz_passed: Set(false),
-            best_score_percent: Set(None),
-            intervals: Set("[]".into()),
-            watched_ms: Set(0),
-            position_ms: Set(0),
-            reports: Set(0),
-            last_report_at: Set(self.now),
-            budget_from: Set(self.budget_from),
-            budget_used_ms: Set(0),
-            completed_at: Set(None),
-            created_at: Set(self.now),
-            updated_at: Set(self.now),
+    /// The row before anything was watched, not yet stored (`id` 0).
+    pub(crate) fn model(&self) -> module_progress::Model {
+        module_progress::Model {
+            id: 0,
+            user_id: self.user_id,
+            course_id: self.course_id,
+            module_uid: self.module_uid.to_owned(),
+            duration_ms: self.duration_ms,
+            min_watched_percent: self.min_watched_percent,
+            quiz_required: self.quiz_required,
+            quiz_passed: false,
+            best_score_percent: None,
+            intervals: "[]".into(),
+            watched_ms: 0,
+            position_ms: 0,
+            reports: 0,
+            last_report_at: self.now,
+            budget_from: self.budget_from,
+            budget_used_ms: 0,
+            completed_at: None,
+            created_at: self.now,
+            updated_at: self.now,
         }
     }
+
+    /// [`Self::model`], ready to insert.
+    pub(crate) fn row(&self) -> module_progress::ActiveModel {
+        insertable(self.model())
+    }
+}
+
+/// A progress row to insert: every column set, the id left to the database.
+pub(crate) fn insertable(row: module_progress::Model) -> module_progress::ActiveModel {
+    use sea_orm::ActiveModelTrait;
+    let mut a = module_progress::ActiveModel::from(row).reset_all();
+    a.id = sea_orm::ActiveValue::NotSet;
+    a
 }

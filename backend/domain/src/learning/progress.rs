@@ -8,9 +8,13 @@
 //! page was opened at the fastest speed the player offers, so a forged report cannot claim a
 //! video in one go.
 //!
-//! [`apply`] takes a whole batch in one transaction (group commit): the rows are locked in a
-//! fixed order (`SELECT … FOR UPDATE` on PostgreSQL), updated with one multi-row upsert, the
-//! events written with one insert, and every report is acknowledged only after the commit.
+//! [`apply`] takes a whole batch in one transaction (group commit): the existing rows are
+//! read with their versions and updated with one statement, each only if it is still the
+//! version read; rows for first reports are inserted with their merged state by another
+//! statement; the events are written with one insert; and every report is acknowledged only
+//! after the commit. Should another server (or a quiz submission) change one of the rows, or
+//! create one of the new rows, in the meantime, the batch is rolled back and applied again,
+//! this time locking its rows (`SELECT … FOR UPDATE`, in id order).
 
 use std::collections::HashMap;
 
@@ -114,6 +118,21 @@ pub struct Ack {
 /// Rows are written in statements of at most this many (19 parameters each).
 const ROWS_PER_STATEMENT: usize = 1000;
 
+/// How often a batch starts again after a conflict (see [`Reading`]).
+const CONFLICT_RETRIES: usize = 3;
+
+/// How a batch reads the rows it will write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// Without locks; each row is written only if it is still the version read (its
+    /// `xmin` on PostgreSQL). Locking a row costs PostgreSQL a WAL record and a dirtied page
+    /// before the update costs them again, and conflicts are rare: within one server a row
+    /// has one writer.
+    Optimistic,
+    /// `SELECT … FOR UPDATE`, after a conflict: the retry cannot conflict again.
+    Locking,
+}
+
 /// Applies a batch of reports in one transaction and returns one acknowledgement per report,
 /// in order. On error nothing is applied (the player keeps its intervals and sends again).
 pub async fn apply<C>(db: &C, reports: &[Report]) -> DomainResult<Vec<Ack>>
@@ -123,37 +142,60 @@ where
     if reports.is_empty() {
         return Ok(Vec::new());
     }
+    let mut reading = Reading::Optimistic;
+    for _ in 0..CONFLICT_RETRIES {
+        if let Some(acks) = try_apply(db, reports, reading).await? {
+            return Ok(acks);
+        }
+        tracing::info!(
+            reports = reports.len(),
+            ?reading,
+            "progress batch met a concurrent change (another server, a quiz); applying it again"
+        );
+        reading = Reading::Locking;
+    }
+    Err(DomainError::Internal(
+        "progress rows kept being changed by another server at the same time".into(),
+    ))
+}
+
+/// One attempt of [`apply`]: `None` when a row changed, or a row this batch creates was
+/// created, by someone else after it was read (the transaction is rolled back).
+async fn try_apply<C>(
+    db: &C,
+    reports: &[Report],
+    reading: Reading,
+) -> DomainResult<Option<Vec<Ack>>>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     let started = std::time::Instant::now();
     let txn = crate::db::begin_write(db).await?;
     let mut keys: Vec<(i64, String)> = reports.iter().map(Report::key).collect();
     keys.sort();
     keys.dedup();
 
-    // Create the rows that do not exist yet (without overwriting a row another server just
-    // created), so that every row can be locked before it is read.
-    let mut rows = lock_rows(&txn, &keys).await?;
+    // The rows that exist are read with their versions; the others start empty in memory
+    // and are inserted with their merged state at the end (one write per new row instead of
+    // an insert, a second read and an update).
+    let mut rows = read_rows(&txn, &keys, reading).await?;
     if rows.len() < keys.len() {
-        let first_of_key: HashMap<(i64, String), &Report> =
-            reports.iter().rev().map(|r| (r.key(), r)).collect();
-        let missing: Vec<&Report> = keys
-            .iter()
-            .filter(|k| !rows.contains_key(*k))
-            .map(|k| first_of_key[k])
-            .collect();
-        insert_missing(&txn, &missing).await?;
-        rows = lock_rows(&txn, &keys).await?;
+        for r in reports {
+            rows.entry(r.key()).or_insert_with(|| (fresh_row(r), 0));
+        }
     }
 
     let locked = started.elapsed();
     struct Working {
         row: module_progress::Model,
+        version: i64,
         set: Vec<Interval>,
     }
     let mut working: HashMap<(i64, String), Working> = rows
         .into_iter()
-        .map(|(k, row)| {
+        .map(|(k, (row, version))| {
             let set = intervals::from_json(&row.intervals);
-            (k, Working { row, set })
+            (k, Working { row, version, set })
         })
         .collect();
 
@@ -232,14 +274,27 @@ where
     }
 
     let merged = started.elapsed();
-    let changed: Vec<module_progress::Model> = working
+    let (created, mut changed): (Vec<_>, Vec<_>) = working
         .into_values()
-        .map(|w| module_progress::Model {
-            intervals: intervals::to_json(&w.set),
-            ..w.row
+        .map(|w| {
+            let row = module_progress::Model {
+                intervals: intervals::to_json(&w.set),
+                ..w.row
+            };
+            (row, w.version)
         })
-        .collect();
-    write_rows(&txn, changed).await?;
+        .partition(|(row, _)| row.id == 0);
+    // Rows are written in id order, as `read_rows` locks them: two servers writing the same
+    // rows wait for each other instead of deadlocking.
+    changed.sort_unstable_by_key(|(row, _)| row.id);
+    let (expected_changed, expected_created) = (changed.len() as u64, created.len() as u64);
+    if write_rows(&txn, changed).await? < expected_changed
+        || insert_rows(&txn, created.into_iter().map(|(row, _)| row).collect()).await?
+            < expected_created
+    {
+        txn.rollback().await?;
+        return Ok(None);
+    }
     let upserted = started.elapsed();
     events::record(&txn, log).await?;
     let logged = started.elapsed();
@@ -261,7 +316,7 @@ where
         total = ?started.elapsed(),
         "progress batch"
     );
-    Ok(acks)
+    Ok(Some(acks))
 }
 
 /// Microseconds since the epoch: how timestamps travel in PostgreSQL arrays here.
@@ -276,59 +331,77 @@ fn is_postgres(db: &impl ConnectionTrait) -> bool {
     db.get_database_backend() == DbBackend::Postgres
 }
 
-/// Creates the rows of reports about modules the learner has no row for yet (another server
-/// may have created some meanwhile: those are left alone).
-async fn insert_missing(db: &impl ConnectionTrait, missing: &[&Report]) -> DomainResult<()> {
-    if missing.is_empty() {
-        return Ok(());
+/// The columns a report changes, each as one PostgreSQL array over `rows`, in the order
+/// `d, w, q, iv, wm, pos, r, lr, bf, bu, ca, ua` of the statements below (timestamps in
+/// microseconds since the epoch, no completion as -1).
+fn state_columns(rows: &[module_progress::Model]) -> [sea_orm::Value; 12] {
+    fn column<T: Into<sea_orm::Value>>(
+        rows: &[module_progress::Model],
+        f: impl Fn(&module_progress::Model) -> T,
+    ) -> Vec<T> {
+        rows.iter().map(f).collect()
+    }
+    [
+        column(rows, |r| r.duration_ms).into(),
+        column(rows, |r| r.min_watched_percent).into(),
+        column(rows, |r| r.quiz_required).into(),
+        column(rows, |r| r.intervals.clone()).into(),
+        column(rows, |r| r.watched_ms).into(),
+        column(rows, |r| r.position_ms).into(),
+        column(rows, |r| r.reports).into(),
+        column(rows, |r| micros(r.last_report_at)).into(),
+        column(rows, |r| micros(r.budget_from)).into(),
+        column(rows, |r| r.budget_used_ms).into(),
+        column(rows, |r| r.completed_at.map_or(-1, micros)).into(),
+        column(rows, |r| micros(r.updated_at)).into(),
+    ]
+}
+
+/// Inserts new rows with their merged state, unless another server created the same row
+/// meanwhile; returns how many were inserted.
+async fn insert_rows(
+    db: &impl ConnectionTrait,
+    rows: Vec<module_progress::Model>,
+) -> DomainResult<u64> {
+    if rows.is_empty() {
+        return Ok(0);
     }
     if is_postgres(db) {
-        let users: Vec<i64> = missing.iter().map(|r| r.claims.user_id).collect();
-        let courses: Vec<i64> = missing.iter().map(|r| r.claims.course_id).collect();
-        let uids: Vec<String> = missing
-            .iter()
-            .map(|r| r.claims.module_uid.clone())
-            .collect();
-        let durations: Vec<i64> = missing.iter().map(|r| r.claims.duration_ms).collect();
-        let mins: Vec<i32> = missing
-            .iter()
-            .map(|r| r.claims.min_watched_percent)
-            .collect();
-        let quizzes: Vec<bool> = missing.iter().map(|r| r.claims.quiz_required).collect();
-        let nows: Vec<i64> = missing.iter().map(|r| micros(r.received_at)).collect();
-        let budgets: Vec<i64> = missing
-            .iter()
-            .map(|r| r.claims.issued_at.saturating_mul(1_000_000))
-            .collect();
-        db.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "INSERT INTO module_progress (user_id, course_id, module_uid, duration_ms, \
-               min_watched_percent, quiz_required, last_report_at, budget_from, created_at, updated_at) \
-             SELECT u, c, m, d, w, q, \
-               timestamptz 'epoch' + n * interval '1 microsecond', \
-               timestamptz 'epoch' + b * interval '1 microsecond', \
-               timestamptz 'epoch' + n * interval '1 microsecond', \
-               timestamptz 'epoch' + n * interval '1 microsecond' \
-             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::int[], \
-               $6::bool[], $7::bigint[], $8::bigint[]) AS t(u, c, m, d, w, q, n, b) \
-             ON CONFLICT (user_id, module_uid) DO NOTHING",
-            [
-                users.into(),
-                courses.into(),
-                uids.into(),
-                durations.into(),
-                mins.into(),
-                quizzes.into(),
-                nows.into(),
-                budgets.into(),
-            ],
-        ))
-        .await?;
-        return Ok(());
+        let users: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
+        let courses: Vec<i64> = rows.iter().map(|r| r.course_id).collect();
+        let uids: Vec<String> = rows.iter().map(|r| r.module_uid.clone()).collect();
+        let created: Vec<i64> = rows.iter().map(|r| micros(r.created_at)).collect();
+        let mut values = vec![users.into(), courses.into(), uids.into()];
+        values.extend(state_columns(&rows));
+        values.push(created.into());
+        let done = db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO module_progress (user_id, course_id, module_uid, duration_ms, \
+                   min_watched_percent, quiz_required, intervals, watched_ms, position_ms, \
+                   reports, last_report_at, budget_from, budget_used_ms, completed_at, \
+                   updated_at, created_at) \
+                 SELECT u, c, m, d, w, q, iv, wm, pos, r, \
+                   timestamptz 'epoch' + lr * interval '1 microsecond', \
+                   timestamptz 'epoch' + bf * interval '1 microsecond', bu, \
+                   CASE WHEN ca < 0 THEN NULL \
+                     ELSE timestamptz 'epoch' + ca * interval '1 microsecond' END, \
+                   timestamptz 'epoch' + ua * interval '1 microsecond', \
+                   timestamptz 'epoch' + cr * interval '1 microsecond' \
+                 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::int[], \
+                   $6::bool[], $7::text[], $8::bigint[], $9::bigint[], $10::int[], $11::bigint[], \
+                   $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[]) \
+                   AS t(u, c, m, d, w, q, iv, wm, pos, r, lr, bf, bu, ca, ua, cr) \
+                 ON CONFLICT (user_id, module_uid) DO NOTHING",
+                values,
+            ))
+            .await?;
+        return Ok(done.rows_affected());
     }
-    let rows: Vec<module_progress::ActiveModel> = missing.iter().map(|r| new_row(r)).collect();
+    let rows: Vec<module_progress::ActiveModel> = rows.into_iter().map(super::insertable).collect();
+    let mut inserted = 0;
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        module_progress::Entity::insert_many(chunk.to_vec())
+        inserted += module_progress::Entity::insert_many(chunk.to_vec())
             .on_conflict(
                 OnConflict::columns([Column::UserId, Column::ModuleUid])
                     .do_nothing()
@@ -337,34 +410,29 @@ async fn insert_missing(db: &impl ConnectionTrait, missing: &[&Report]) -> Domai
             .exec_without_returning(db)
             .await?;
     }
-    Ok(())
+    Ok(inserted)
 }
 
-/// Writes back every column a report can change, for rows locked by [`lock_rows`].
+/// Writes back every column a report can change, for rows read by [`read_rows`], each only
+/// if it is still the version read; returns how many were written.
 async fn write_rows(
     db: &impl ConnectionTrait,
-    rows: Vec<module_progress::Model>,
-) -> DomainResult<()> {
+    rows: Vec<(module_progress::Model, i64)>,
+) -> DomainResult<u64> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
     if is_postgres(db) {
+        let versions: Vec<i64> = rows.iter().map(|(_, v)| *v).collect();
+        let rows: Vec<module_progress::Model> = rows.into_iter().map(|(r, _)| r).collect();
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let durations: Vec<i64> = rows.iter().map(|r| r.duration_ms).collect();
-        let mins: Vec<i32> = rows.iter().map(|r| r.min_watched_percent).collect();
-        let quizzes: Vec<bool> = rows.iter().map(|r| r.quiz_required).collect();
-        let sets: Vec<String> = rows.iter().map(|r| r.intervals.clone()).collect();
-        let watched: Vec<i64> = rows.iter().map(|r| r.watched_ms).collect();
-        let positions: Vec<i64> = rows.iter().map(|r| r.position_ms).collect();
-        let reports: Vec<i32> = rows.iter().map(|r| r.reports).collect();
-        let last: Vec<i64> = rows.iter().map(|r| micros(r.last_report_at)).collect();
-        let budget_from: Vec<i64> = rows.iter().map(|r| micros(r.budget_from)).collect();
-        let budget_used: Vec<i64> = rows.iter().map(|r| r.budget_used_ms).collect();
-        let completed: Vec<i64> = rows
-            .iter()
-            .map(|r| r.completed_at.map_or(-1, micros))
-            .collect();
-        let updated: Vec<i64> = rows.iter().map(|r| micros(r.updated_at)).collect();
-        db.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "UPDATE module_progress AS p SET duration_ms = t.d, min_watched_percent = t.w, \
+        let mut values = vec![ids.into()];
+        values.extend(state_columns(&rows));
+        values.push(versions.into());
+        let done = db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "UPDATE module_progress AS p SET duration_ms = t.d, min_watched_percent = t.w, \
                quiz_required = t.q, intervals = t.iv, watched_ms = t.wm, position_ms = t.pos, \
                reports = t.r, \
                last_report_at = timestamptz 'epoch' + t.lr * interval '1 microsecond', \
@@ -375,31 +443,19 @@ async fn write_rows(
                updated_at = timestamptz 'epoch' + t.ua * interval '1 microsecond' \
              FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::bool[], $5::text[], \
                $6::bigint[], $7::bigint[], $8::int[], $9::bigint[], $10::bigint[], $11::bigint[], \
-               $12::bigint[], $13::bigint[]) \
-               AS t(id, d, w, q, iv, wm, pos, r, lr, bf, bu, ca, ua) \
-             WHERE p.id = t.id",
-            [
-                ids.into(),
-                durations.into(),
-                mins.into(),
-                quizzes.into(),
-                sets.into(),
-                watched.into(),
-                positions.into(),
-                reports.into(),
-                last.into(),
-                budget_from.into(),
-                budget_used.into(),
-                completed.into(),
-                updated.into(),
-            ],
-        ))
-        .await?;
-        return Ok(());
+               $12::bigint[], $13::bigint[], $14::bigint[]) \
+               AS t(id, d, w, q, iv, wm, pos, r, lr, bf, bu, ca, ua, v) \
+             WHERE p.id = t.id AND p.xmin = t.v::text::xid",
+                values,
+            ))
+            .await?;
+        return Ok(done.rows_affected());
     }
+    // SQLite: the write transaction (`BEGIN IMMEDIATE`) already excludes every other writer.
+    let count = rows.len() as u64;
     let changed: Vec<module_progress::ActiveModel> = rows
         .into_iter()
-        .map(|r| {
+        .map(|(r, _)| {
             let a: module_progress::ActiveModel = r.into();
             // Every column goes into the upsert.
             a.reset_all()
@@ -428,10 +484,11 @@ async fn write_rows(
             .exec_without_returning(db)
             .await?;
     }
-    Ok(())
+    Ok(count)
 }
 
-fn new_row(r: &Report) -> module_progress::ActiveModel {
+/// The row of a learner's first report on a module, before the report is merged into it.
+fn fresh_row(r: &Report) -> module_progress::Model {
     let c = &r.claims;
     super::NewProgress {
         user_id: c.user_id,
@@ -443,31 +500,45 @@ fn new_row(r: &Report) -> module_progress::ActiveModel {
         budget_from: DateTime::from_timestamp(c.issued_at, 0).unwrap_or(r.received_at),
         now: r.received_at,
     }
-    .row()
+    .model()
 }
 
-/// Reads and locks the rows of `keys` (sorted, so that two servers lock in the same order).
-async fn lock_rows(
+/// Reads the rows of `keys` with their versions (PostgreSQL's `xmin`; 0 on SQLite, where
+/// the write transaction excludes every other writer). [`Reading::Locking`] also locks them,
+/// in id order (as [`write_rows`] writes them).
+async fn read_rows(
     db: &impl ConnectionTrait,
     keys: &[(i64, String)],
-) -> DomainResult<HashMap<(i64, String), module_progress::Model>> {
+    reading: Reading,
+) -> DomainResult<HashMap<(i64, String), (module_progress::Model, i64)>> {
+    use sea_orm::FromQueryResult;
     use sea_orm::sea_query::ExprTrait;
     let mut out = HashMap::with_capacity(keys.len());
     if is_postgres(db) {
         let users: Vec<i64> = keys.iter().map(|(u, _)| *u).collect();
         let uids: Vec<String> = keys.iter().map(|(_, m)| m.clone()).collect();
-        let rows = module_progress::Entity::find()
-            .from_raw_sql(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT * FROM module_progress \
+        let sql = match reading {
+            Reading::Optimistic => {
+                "SELECT xmin::text::bigint AS version, * FROM module_progress \
+                 WHERE (user_id, module_uid) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))"
+            }
+            Reading::Locking => {
+                "SELECT xmin::text::bigint AS version, * FROM module_progress \
                  WHERE (user_id, module_uid) IN (SELECT * FROM unnest($1::bigint[], $2::text[])) \
-                 ORDER BY user_id, module_uid FOR UPDATE",
+                 ORDER BY id FOR UPDATE"
+            }
+        };
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                sql,
                 [users.into(), uids.into()],
             ))
-            .all(db)
             .await?;
         for row in rows {
-            out.insert((row.user_id, row.module_uid.clone()), row);
+            let version: i64 = row.try_get("", "version")?;
+            let row = module_progress::Model::from_query_result(&row, "")?;
+            out.insert((row.user_id, row.module_uid.clone()), (row, version));
         }
         return Ok(out);
     }
@@ -483,7 +554,7 @@ async fn lock_rows(
             .all(db)
             .await?;
         for row in rows {
-            out.insert((row.user_id, row.module_uid.clone()), row);
+            out.insert((row.user_id, row.module_uid.clone()), (row, 0));
         }
     }
     Ok(out)
