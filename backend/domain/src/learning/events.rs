@@ -72,6 +72,48 @@ impl Event {
     }
 }
 
+/// An insert into `learning_events` from the seven arrays of [`columns`], passed as the
+/// placeholders `$first` to `$first + 6`.
+pub(crate) fn insert_from_arrays(first: usize) -> String {
+    let p = |i: usize| first + i;
+    format!(
+        "INSERT INTO learning_events (at, actor_user_id, verb, object_type, object_id, course_id, result) \
+         SELECT timestamptz 'epoch' + a * interval '1 microsecond', u, v, t, o, c, NULLIF(r, '') \
+         FROM unnest(${}::bigint[], ${}::bigint[], ${}::text[], ${}::text[], ${}::text[], \
+           ${}::bigint[], ${}::text[]) AS e(a, u, v, t, o, c, r)",
+        p(0),
+        p(1),
+        p(2),
+        p(3),
+        p(4),
+        p(5),
+        p(6)
+    )
+}
+
+/// Events as seven PostgreSQL arrays, for [`insert_from_arrays`].
+pub(crate) fn columns(events: &[Event]) -> Vec<sea_orm::Value> {
+    let at: Vec<i64> = events.iter().map(|e| e.at.timestamp_micros()).collect();
+    let actors: Vec<i64> = events.iter().map(|e| e.actor_user_id).collect();
+    let verbs: Vec<String> = events.iter().map(|e| e.verb.to_owned()).collect();
+    let types: Vec<String> = events.iter().map(|e| e.object_type.to_owned()).collect();
+    let ids: Vec<String> = events.iter().map(|e| e.object_id.clone()).collect();
+    let courses: Vec<i64> = events.iter().map(|e| e.course_id).collect();
+    let results: Vec<String> = events
+        .iter()
+        .map(|e| e.result.as_ref().map(|r| r.to_string()).unwrap_or_default())
+        .collect();
+    vec![
+        at.into(),
+        actors.into(),
+        verbs.into(),
+        types.into(),
+        ids.into(),
+        courses.into(),
+        results.into(),
+    ]
+}
+
 /// Writes events (one statement, however many), in the caller's transaction.
 pub async fn record(db: &impl ConnectionTrait, events: Vec<Event>) -> DomainResult<()> {
     if events.is_empty() {
@@ -79,31 +121,10 @@ pub async fn record(db: &impl ConnectionTrait, events: Vec<Event>) -> DomainResu
     }
     if db.get_database_backend() == DbBackend::Postgres {
         // Whole columns as arrays: one statement text, prepared once, whatever the count.
-        let at: Vec<i64> = events.iter().map(|e| e.at.timestamp_micros()).collect();
-        let actors: Vec<i64> = events.iter().map(|e| e.actor_user_id).collect();
-        let verbs: Vec<String> = events.iter().map(|e| e.verb.to_owned()).collect();
-        let types: Vec<String> = events.iter().map(|e| e.object_type.to_owned()).collect();
-        let ids: Vec<String> = events.iter().map(|e| e.object_id.clone()).collect();
-        let courses: Vec<i64> = events.iter().map(|e| e.course_id).collect();
-        let results: Vec<String> = events
-            .iter()
-            .map(|e| e.result.as_ref().map(|r| r.to_string()).unwrap_or_default())
-            .collect();
         db.execute_raw(sea_orm::Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "INSERT INTO learning_events (at, actor_user_id, verb, object_type, object_id, course_id, result) \
-             SELECT timestamptz 'epoch' + a * interval '1 microsecond', u, v, t, o, c, NULLIF(r, '') \
-             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], \
-               $6::bigint[], $7::text[]) AS e(a, u, v, t, o, c, r)",
-            [
-                at.into(),
-                actors.into(),
-                verbs.into(),
-                types.into(),
-                ids.into(),
-                courses.into(),
-                results.into(),
-            ],
+            insert_from_arrays(1),
+            columns(&events),
         ))
         .await?;
         return Ok(());

@@ -8,13 +8,16 @@
 //! page was opened at the fastest speed the player offers, so a forged report cannot claim a
 //! video in one go.
 //!
-//! [`apply`] takes a whole batch in one transaction (group commit): the existing rows are
-//! read with their versions and updated with one statement, each only if it is still the
-//! version read; rows for first reports are inserted with their merged state by another
-//! statement; the events are written with one insert; and every report is acknowledged only
-//! after the commit. Should another server (or a quiz submission) change one of the rows, or
-//! create one of the new rows, in the meantime, the batch is rolled back and applied again,
-//! this time locking its rows (`SELECT … FOR UPDATE`, in id order).
+//! [`apply`] takes a whole batch at once (group commit): the existing rows are read with
+//! their versions, the reports merged in memory, and on PostgreSQL one statement writes the
+//! batch: the changed rows (each only if it is still the version read), the rows of first
+//! reports (with their merged state), and the events. Every report is acknowledged only after
+//! that commit. Should another server (or a quiz submission) change one of the rows, or
+//! create one of the new rows, in the meantime, nothing is written and the batch is applied
+//! again, this time in a transaction that locks its rows (`SELECT … FOR UPDATE`, in id
+//! order). A batch that completes a module is also written in a transaction, since it may
+//! complete a course, issue a certificate and count towards coverage. On SQLite every batch
+//! is a transaction, which excludes other writers from the start.
 
 use std::collections::HashMap;
 
@@ -170,15 +173,22 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let started = std::time::Instant::now();
-    let txn = crate::db::begin_write(db).await?;
     let mut keys: Vec<(i64, String)> = reports.iter().map(Report::key).collect();
     keys.sort();
     keys.dedup();
 
     // The rows that exist are read with their versions; the others start empty in memory
     // and are inserted with their merged state at the end (one write per new row instead of
-    // an insert, a second read and an update).
-    let mut rows = read_rows(&txn, &keys, reading).await?;
+    // an insert, a second read and an update). On PostgreSQL an optimistic read needs no
+    // transaction: every write checks the version it read.
+    let optimistic = is_postgres(db) && reading == Reading::Optimistic;
+    let (txn, mut rows) = if optimistic {
+        (None, read_rows(db, &keys, reading).await?)
+    } else {
+        let txn = crate::db::begin_write(db).await?;
+        let rows = read_rows(&txn, &keys, reading).await?;
+        (Some(txn), rows)
+    };
     if rows.len() < keys.len() {
         for r in reports {
             rows.entry(r.key()).or_insert_with(|| (fresh_row(r), 0));
@@ -287,10 +297,30 @@ where
     // Rows are written in id order, as `read_rows` locks them: two servers writing the same
     // rows wait for each other instead of deadlocking.
     changed.sort_unstable_by_key(|(row, _)| row.id);
+    let created: Vec<module_progress::Model> = created.into_iter().map(|(row, _)| row).collect();
+    if optimistic && completed_modules.is_empty() {
+        // The usual batch: one statement, committed on its own.
+        let written = write_batch(db, changed, created, &log).await?;
+        tracing::debug!(
+            reports = reports.len(),
+            rows = keys.len(),
+            written,
+            ?locked,
+            ?merged,
+            total = ?started.elapsed(),
+            "progress batch"
+        );
+        return Ok(written.then_some(acks));
+    }
+    // A batch that completes a module also completes courses, issues certificates and
+    // counts coverage: a transaction.
+    let txn = match txn {
+        Some(txn) => txn,
+        None => crate::db::begin_write(db).await?,
+    };
     let (expected_changed, expected_created) = (changed.len() as u64, created.len() as u64);
     if write_rows(&txn, changed).await? < expected_changed
-        || insert_rows(&txn, created.into_iter().map(|(row, _)| row).collect()).await?
-            < expected_created
+        || insert_rows(&txn, created).await? < expected_created
     {
         txn.rollback().await?;
         return Ok(None);
@@ -357,6 +387,139 @@ fn state_columns(rows: &[module_progress::Model]) -> [sea_orm::Value; 12] {
     ]
 }
 
+/// An update of `module_progress` from the fourteen arrays of [`updated_columns`], passed as
+/// `$first` to `$first + 13`: each row only if it is still the version read.
+fn update_from_arrays(first: usize) -> String {
+    let p: Vec<String> = (first..first + 14).map(|i| format!("${i}")).collect();
+    format!(
+        "UPDATE module_progress AS p SET duration_ms = t.d, min_watched_percent = t.w, \
+           quiz_required = t.q, intervals = t.iv, watched_ms = t.wm, position_ms = t.pos, \
+           reports = t.r, \
+           last_report_at = timestamptz 'epoch' + t.lr * interval '1 microsecond', \
+           budget_from = timestamptz 'epoch' + t.bf * interval '1 microsecond', \
+           budget_used_ms = t.bu, \
+           completed_at = CASE WHEN t.ca < 0 THEN NULL \
+             ELSE timestamptz 'epoch' + t.ca * interval '1 microsecond' END, \
+           updated_at = timestamptz 'epoch' + t.ua * interval '1 microsecond' \
+         FROM unnest({}::bigint[], {}::bigint[], {}::int[], {}::bool[], {}::text[], \
+           {}::bigint[], {}::bigint[], {}::int[], {}::bigint[], {}::bigint[], {}::bigint[], \
+           {}::bigint[], {}::bigint[], {}::bigint[]) \
+           AS t(id, d, w, q, iv, wm, pos, r, lr, bf, bu, ca, ua, v) \
+         WHERE p.id = t.id AND p.xmin = t.v::text::xid",
+        p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13]
+    )
+}
+
+/// Rows read with their versions, as the arrays of [`update_from_arrays`].
+fn updated_columns(rows: Vec<(module_progress::Model, i64)>) -> Vec<sea_orm::Value> {
+    let versions: Vec<i64> = rows.iter().map(|(_, v)| *v).collect();
+    let rows: Vec<module_progress::Model> = rows.into_iter().map(|(r, _)| r).collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut values = vec![ids.into()];
+    values.extend(state_columns(&rows));
+    values.push(versions.into());
+    values
+}
+
+/// An insert of new `module_progress` rows from the sixteen arrays of [`inserted_columns`],
+/// passed as `$first` to `$first + 15`, leaving alone a row another server created.
+fn insert_from_arrays(first: usize) -> String {
+    let p: Vec<String> = (first..first + 16).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO module_progress (user_id, course_id, module_uid, duration_ms, \
+           min_watched_percent, quiz_required, intervals, watched_ms, position_ms, \
+           reports, last_report_at, budget_from, budget_used_ms, completed_at, \
+           updated_at, created_at) \
+         SELECT u, c, m, d, w, q, iv, wm, pos, r, \
+           timestamptz 'epoch' + lr * interval '1 microsecond', \
+           timestamptz 'epoch' + bf * interval '1 microsecond', bu, \
+           CASE WHEN ca < 0 THEN NULL \
+             ELSE timestamptz 'epoch' + ca * interval '1 microsecond' END, \
+           timestamptz 'epoch' + ua * interval '1 microsecond', \
+           timestamptz 'epoch' + cr * interval '1 microsecond' \
+         FROM unnest({}::bigint[], {}::bigint[], {}::text[], {}::bigint[], {}::int[], \
+           {}::bool[], {}::text[], {}::bigint[], {}::bigint[], {}::int[], {}::bigint[], \
+           {}::bigint[], {}::bigint[], {}::bigint[], {}::bigint[], {}::bigint[]) \
+           AS n(u, c, m, d, w, q, iv, wm, pos, r, lr, bf, bu, ca, ua, cr) \
+         ON CONFLICT (user_id, module_uid) DO NOTHING",
+        p[0],
+        p[1],
+        p[2],
+        p[3],
+        p[4],
+        p[5],
+        p[6],
+        p[7],
+        p[8],
+        p[9],
+        p[10],
+        p[11],
+        p[12],
+        p[13],
+        p[14],
+        p[15]
+    )
+}
+
+/// New rows as the arrays of [`insert_from_arrays`].
+fn inserted_columns(rows: &[module_progress::Model]) -> Vec<sea_orm::Value> {
+    let users: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
+    let courses: Vec<i64> = rows.iter().map(|r| r.course_id).collect();
+    let uids: Vec<String> = rows.iter().map(|r| r.module_uid.clone()).collect();
+    let created: Vec<i64> = rows.iter().map(|r| micros(r.created_at)).collect();
+    let mut values = vec![users.into(), courses.into(), uids.into()];
+    values.extend(state_columns(rows));
+    values.push(created.into());
+    values
+}
+
+/// Writes a whole batch in one statement outside any transaction (PostgreSQL commits a
+/// statement on its own): the changed rows, each only if still the version read; the new
+/// rows, unless another server created them; and the events. Should any row fail its check
+/// the statement fails, so that nothing of it is written, and this returns false. One round
+/// trip instead of five (begin, update, insert, events, commit): under load each round trip
+/// waits for the PostgreSQL backend and the writer to be scheduled again.
+async fn write_batch(
+    db: &impl ConnectionTrait,
+    changed: Vec<(module_progress::Model, i64)>,
+    created: Vec<module_progress::Model>,
+    log: &[Event],
+) -> DomainResult<bool> {
+    let expected_changed = changed.len() as i64;
+    let expected_created = created.len() as i64;
+    let mut values = updated_columns(changed);
+    values.extend(inserted_columns(&created));
+    values.extend(events::columns(log));
+    values.push(expected_changed.into());
+    values.push(expected_created.into());
+    let sql = format!(
+        "WITH changed AS ({} RETURNING p.id), created AS ({} RETURNING id), logged AS ({}) \
+         SELECT CASE WHEN c.n = $38::bigint AND k.n = $39::bigint THEN 0 \
+           ELSE ('{CONFLICT}: ' || c.n || ' of ' || $38::bigint || ' rows updated, ' \
+             || k.n || ' of ' || $39::bigint || ' created')::int END AS checked \
+         FROM (SELECT count(*) AS n FROM changed) c, (SELECT count(*) AS n FROM created) k",
+        update_from_arrays(1),
+        insert_from_arrays(15),
+        events::insert_from_arrays(31),
+    );
+    match db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await
+    {
+        Ok(_) => Ok(true),
+        // Our own message, from the cast in the statement above.
+        Err(e) if e.to_string().contains(CONFLICT) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What [`write_batch`] fails with when a row changed since it was read.
+const CONFLICT: &str = "progress rows changed concurrently";
+
 /// Inserts new rows with their merged state, unless another server created the same row
 /// meanwhile; returns how many were inserted.
 async fn insert_rows(
@@ -367,33 +530,11 @@ async fn insert_rows(
         return Ok(0);
     }
     if is_postgres(db) {
-        let users: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
-        let courses: Vec<i64> = rows.iter().map(|r| r.course_id).collect();
-        let uids: Vec<String> = rows.iter().map(|r| r.module_uid.clone()).collect();
-        let created: Vec<i64> = rows.iter().map(|r| micros(r.created_at)).collect();
-        let mut values = vec![users.into(), courses.into(), uids.into()];
-        values.extend(state_columns(&rows));
-        values.push(created.into());
         let done = db
             .execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "INSERT INTO module_progress (user_id, course_id, module_uid, duration_ms, \
-                   min_watched_percent, quiz_required, intervals, watched_ms, position_ms, \
-                   reports, last_report_at, budget_from, budget_used_ms, completed_at, \
-                   updated_at, created_at) \
-                 SELECT u, c, m, d, w, q, iv, wm, pos, r, \
-                   timestamptz 'epoch' + lr * interval '1 microsecond', \
-                   timestamptz 'epoch' + bf * interval '1 microsecond', bu, \
-                   CASE WHEN ca < 0 THEN NULL \
-                     ELSE timestamptz 'epoch' + ca * interval '1 microsecond' END, \
-                   timestamptz 'epoch' + ua * interval '1 microsecond', \
-                   timestamptz 'epoch' + cr * interval '1 microsecond' \
-                 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::int[], \
-                   $6::bool[], $7::text[], $8::bigint[], $9::bigint[], $10::int[], $11::bigint[], \
-                   $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[]) \
-                   AS t(u, c, m, d, w, q, iv, wm, pos, r, lr, bf, bu, ca, ua, cr) \
-                 ON CONFLICT (user_id, module_uid) DO NOTHING",
-                values,
+                insert_from_arrays(1),
+                inserted_columns(&rows),
             ))
             .await?;
         return Ok(done.rows_affected());
@@ -423,30 +564,11 @@ async fn write_rows(
         return Ok(0);
     }
     if is_postgres(db) {
-        let versions: Vec<i64> = rows.iter().map(|(_, v)| *v).collect();
-        let rows: Vec<module_progress::Model> = rows.into_iter().map(|(r, _)| r).collect();
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let mut values = vec![ids.into()];
-        values.extend(state_columns(&rows));
-        values.push(versions.into());
         let done = db
             .execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "UPDATE module_progress AS p SET duration_ms = t.d, min_watched_percent = t.w, \
-               quiz_required = t.q, intervals = t.iv, watched_ms = t.wm, position_ms = t.pos, \
-               reports = t.r, \
-               last_report_at = timestamptz 'epoch' + t.lr * interval '1 microsecond', \
-               budget_from = timestamptz 'epoch' + t.bf * interval '1 microsecond', \
-               budget_used_ms = t.bu, \
-               completed_at = CASE WHEN t.ca < 0 THEN NULL \
-                 ELSE timestamptz 'epoch' + t.ca * interval '1 microsecond' END, \
-               updated_at = timestamptz 'epoch' + t.ua * interval '1 microsecond' \
-             FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::bool[], $5::text[], \
-               $6::bigint[], $7::bigint[], $8::int[], $9::bigint[], $10::bigint[], $11::bigint[], \
-               $12::bigint[], $13::bigint[], $14::bigint[]) \
-               AS t(id, d, w, q, iv, wm, pos, r, lr, bf, bu, ca, ua, v) \
-             WHERE p.id = t.id AND p.xmin = t.v::text::xid",
-                values,
+                update_from_arrays(1),
+                updated_columns(rows),
             ))
             .await?;
         return Ok(done.rows_affected());
