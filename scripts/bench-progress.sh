@@ -12,6 +12,7 @@
 #
 #   BENCH_RATES (default "5000 10000 12500 15000 17500 20000 22500")  BENCH_SECONDS (default 10)
 #   BENCH_BIN (default: build and use target/release/lms)
+#   BENCH_PG_PORT (default 5432: the PostgreSQL on 127.0.0.1 to use, user postgres, trust)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/lms-target}
@@ -21,7 +22,8 @@ learners=100000
 modules=50
 
 command -v pgbench >/dev/null || { echo "bench: pgbench is missing: sudo apt-get install postgresql-contrib" >&2; exit 1; }
-pg_isready -q -h 127.0.0.1 -p 5432 || { echo "bench: PostgreSQL is not reachable on 127.0.0.1:5432" >&2; exit 1; }
+pg_port=${BENCH_PG_PORT:-5432}
+pg_isready -q -h 127.0.0.1 -p "$pg_port" || { echo "bench: PostgreSQL is not reachable on 127.0.0.1:$pg_port" >&2; exit 1; }
 if ! command -v oha >/dev/null; then
   echo "bench: installing oha (cargo install oha --locked)"
   cargo install oha --locked --quiet
@@ -37,7 +39,7 @@ fi
 work=$(mktemp -d /tmp/lms-bench-progress.XXXXXX)
 server=
 db=lms_bench_progress
-psql_db() { PGOPTIONS="--client-min-messages=warning" psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres "$@"; }
+psql_db() { PGOPTIONS="--client-min-messages=warning" psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres "$@"; }
 cleanup() {
   [[ -n $server ]] && kill "$server" 2>/dev/null
   wait 2>/dev/null || true
@@ -49,7 +51,7 @@ trap cleanup EXIT
 psql_db -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 # PostgreSQL is on this host: no TLS on loopback, for the server as for pgbench (a server
 # that offers TLS would otherwise have both encrypt every round trip).
-url=postgres://postgres@127.0.0.1:5432/$db?sslmode=disable
+url=postgres://postgres@127.0.0.1:$pg_port/$db?sslmode=disable
 secret=bench-secret-bench-secret-bench-secret
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
@@ -143,7 +145,7 @@ INSERT INTO bench_events (at, actor_user_id, verb, object_type, object_id, cours
 VALUES (now(), :u, 'played', 'module', 'bench-module-' || :m, $course_id, '{"intervals":[[' || :s || ',' || :s + 10 || ']],"added_s":10}');
 COMMIT;
 SQL
-pg_tps=$(PGSSLMODE=disable pgbench -h 127.0.0.1 -U postgres -n -c 32 -j 2 -T "$seconds" -f "$work/heartbeat.sql" "$db" 2>/dev/null |
+pg_tps=$(PGSSLMODE=disable pgbench -h 127.0.0.1 -p "$pg_port" -U postgres -n -c 32 -j 2 -T "$seconds" -f "$work/heartbeat.sql" "$db" 2>/dev/null |
   awk '/^tps/ {print int($3)}')
 printf '\n%-58s %10s\n' "sustained heartbeats/s with p99 < 25 ms, no errors (ours)" "$best"
 printf '%-58s %10s\n' "pgbench, same write, one commit per report (32 clients)" "$pg_tps"
