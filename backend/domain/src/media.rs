@@ -216,6 +216,22 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> DomainResult<asset::Mod
         .ok_or(DomainError::NotFound("asset"))
 }
 
+/// An asset this user manages: their own, or any for an admin. Someone else's is "not
+/// found", as if it did not exist.
+pub async fn find_managed(
+    db: &impl ConnectionTrait,
+    id: i64,
+    user_id: i64,
+    grants: &crate::Grants,
+) -> DomainResult<asset::Model> {
+    let a = find(db, id).await?;
+    if a.owner_id == Some(user_id) || grants.is_admin() {
+        Ok(a)
+    } else {
+        Err(DomainError::NotFound("asset"))
+    }
+}
+
 /// Moves an asset to a processing state.
 pub async fn set_status(db: &impl ConnectionTrait, id: i64, new_status: &str) -> DomainResult<()> {
     asset::Entity::update_many()

@@ -1029,9 +1029,8 @@ pub async fn delete_media(
     Trainer(me): Trainer,
     Path(id): Path<i64>,
 ) -> Response {
-    let a = match lms_domain::media::find(&state.db, id).await {
-        Ok(a) if a.owner_id == Some(me.user.id) => a,
-        Ok(_) => return fail(&state, &page, DomainError::NotFound("asset")),
+    let a = match lms_domain::media::find_managed(&state.db, id, me.user.id, &me.grants).await {
+        Ok(a) => a,
         Err(e) => return fail(&state, &page, e),
     };
     match crate::routes::assets::remove(&state, &a, me.user.id).await {

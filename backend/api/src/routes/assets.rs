@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::CurrentUser;
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppResult, ErrorBody};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,10 +37,7 @@ pub async fn show(
     CurrentUser(me): CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Json<AssetResponse>> {
-    let a = media::find(&state.db, id).await?;
-    if a.owner_id != Some(me.user.id) && !me.grants.is_admin() {
-        return Err(crate::error::AppError::not_found("asset"));
-    }
+    let a = media::find_managed(&state.db, id, me.user.id, &me.grants).await?;
     let progress = match (a.status.as_str(), a.job_id) {
         (media::status::READY, _) => 1.0,
         (_, Some(job)) => jobs::find(&state.db, job)
@@ -78,10 +75,7 @@ pub async fn cancel(
     CurrentUser(me): CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Json<AssetResponse>> {
-    let a = media::find(&state.db, id).await?;
-    if a.owner_id != Some(me.user.id) && !me.grants.is_admin() {
-        return Err(crate::error::AppError::not_found("asset"));
-    }
+    let a = media::find_managed(&state.db, id, me.user.id, &me.grants).await?;
     if !media::cancel_processing(&state.db, &a).await? {
         return Err(crate::error::AppError::client(
             axum::http::StatusCode::CONFLICT,
@@ -104,10 +98,7 @@ pub async fn delete(
     CurrentUser(me): CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
-    let a = media::find(&state.db, id).await?;
-    if a.owner_id != Some(me.user.id) && !me.grants.is_admin() {
-        return Err(AppError::not_found("asset"));
-    }
+    let a = media::find_managed(&state.db, id, me.user.id, &me.grants).await?;
     remove(&state, &a, me.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -172,8 +163,8 @@ pub async fn add_caption(
 ) -> AppResult<(axum::http::StatusCode, Json<Vec<CaptionTrackResponse>>)> {
     use crate::error::AppError;
     use axum::http::StatusCode;
-    let a = media::find(&state.db, id).await?;
-    if (a.owner_id != Some(me.user.id) && !me.grants.is_admin()) || a.kind != "video" {
+    let a = media::find_managed(&state.db, id, me.user.id, &me.grants).await?;
+    if a.kind != "video" {
         return Err(AppError::not_found("asset"));
     }
     let language = p.language.trim().to_lowercase();
