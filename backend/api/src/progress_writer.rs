@@ -5,7 +5,9 @@
 //! reports per second cost tens of commits, not thousands.
 //!
 //! Reports are routed to a writer by learner and module, so one writer owns a given
-//! progress row within this process; across replicas, row locks keep the merge exact.
+//! progress row within this process; across replicas, each row is written only if it is
+//! still the version read, else the batch is applied again under row locks
+//! (`lms_domain::learning::progress`).
 //!
 //! On PostgreSQL the writers have connections of their own (their planner settings differ,
 //! see `lms_domain::db::connect_progress_writers`, and a flood of heartbeats cannot take
