@@ -296,6 +296,7 @@ impl TestAppBuilder {
             progress_writers: 2,
             progress_batch: 500,
             progress_queue: 10_000,
+            progress_cached_rows: 1_000,
             certificate_template: dir.path().join("templates").join("certificate.typ"),
             certificate_font_dirs: lms_api::config::default_font_dirs(),
             certificate_issuer: None,

@@ -55,6 +55,9 @@ pub struct Config {
     pub progress_writers: usize,
     pub progress_batch: usize,
     pub progress_queue: usize,
+    /// Progress rows the writers keep in memory with their versions (PostgreSQL), so that
+    /// a heartbeat's batch need not read them first.
+    pub progress_cached_rows: usize,
     /// The certificate layout (Typst); default `<data_dir>/templates/certificate.typ` when
     /// that file exists, else the built-in one.
     pub certificate_template: PathBuf,
@@ -150,6 +153,7 @@ impl Config {
             progress_writers: parse("LMS_PROGRESS_WRITERS", if embedded { 1 } else { 2 })?,
             progress_batch: parse("LMS_PROGRESS_BATCH", 2000)?,
             progress_queue: parse("LMS_PROGRESS_QUEUE", 20_000)?,
+            progress_cached_rows: parse("LMS_PROGRESS_CACHED_ROWS", 100_000)?,
             certificate_template,
             certificate_font_dirs: var("LMS_CERTIFICATE_FONT_DIRS")
                 .map(|v| v.split(':').map(PathBuf::from).collect())

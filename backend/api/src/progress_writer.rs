@@ -52,21 +52,25 @@ pub struct ProgressWriter {
 
 impl ProgressWriter {
     /// Starts `writers` writer tasks, each committing up to `max_batch` reports at once,
-    /// with room for `queue` waiting reports each. They stop when the last handle is dropped.
+    /// with room for `queue` waiting reports each, and keeping the rows it wrote last
+    /// (`cached_rows` in all, see [`progress::RowCache`]). They stop when the last handle is
+    /// dropped.
     pub async fn start(
         db: WriterDb,
         writers: usize,
         max_batch: usize,
         queue: usize,
+        cached_rows: usize,
     ) -> anyhow::Result<Self> {
         let max_batch = max_batch.max(1);
+        let cached_rows = cached_rows / writers.max(1);
         let (shards, receivers): (Vec<_>, Vec<_>) = (0..writers.max(1))
             .map(|_| mpsc::channel(queue.max(1)))
             .unzip();
         match db {
             WriterDb::Shared(db) => {
                 for rx in receivers {
-                    tokio::spawn(run(db.clone(), rx, max_batch));
+                    tokio::spawn(run(db.clone(), rx, max_batch, cached_rows));
                 }
             }
             WriterDb::Dedicated { url } => {
@@ -92,7 +96,7 @@ impl ProgressWriter {
                             let _ = ready_tx.send(Ok(()));
                             let tasks: Vec<_> = receivers
                                 .into_iter()
-                                .map(|rx| tokio::spawn(run(db.clone(), rx, max_batch)))
+                                .map(|rx| tokio::spawn(run(db.clone(), rx, max_batch, cached_rows)))
                                 .collect();
                             for task in tasks {
                                 let _ = task.await;
@@ -124,14 +128,22 @@ impl ProgressWriter {
     }
 }
 
-async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<(Report, Reply)>, max_batch: usize) {
+async fn run(
+    db: DatabaseConnection,
+    mut rx: mpsc::Receiver<(Report, Reply)>,
+    max_batch: usize,
+    cached_rows: usize,
+) {
+    let mut cache = progress::RowCache::new(cached_rows);
     let mut batch = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
         let (reports, replies): (Vec<Report>, Vec<Reply>) = batch.drain(..).unzip();
         let started = Instant::now();
-        let result = progress::apply(&db, &reports).await;
+        let hits = cache.hits();
+        let result = progress::apply_cached(&db, &reports, &mut cache).await;
         metrics::histogram!("lms_progress_batch_size").record(reports.len() as f64);
         metrics::histogram!("lms_progress_batch_seconds").record(started.elapsed().as_secs_f64());
+        metrics::counter!("lms_progress_rows_cached_total").increment(cache.hits() - hits);
         match result {
             Ok(acks) => {
                 for (reply, ack) in replies.into_iter().zip(acks) {

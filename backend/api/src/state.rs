@@ -79,6 +79,7 @@ impl AppState {
             config.progress_writers,
             config.progress_batch,
             config.progress_queue,
+            config.progress_cached_rows,
         )
         .await?;
         let storage = lms_storage::Storage::open(&config.storage)
