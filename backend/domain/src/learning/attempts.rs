@@ -216,7 +216,7 @@ where
             object_type: object::QUIZ,
             object_id: m.uid.clone(),
             course_id: lm.course.id,
-            result: Some(json!({"attempt": number, "questions": drawn.len()})),
+            result: Some(json!({"attempt": number, "questions": drawn.len()}).to_string()),
         }],
     )
     .await?;
@@ -319,7 +319,7 @@ where
             "success": passed,
             "attempt": a.number,
             "expired": expired,
-        })),
+        }).to_string()),
     }];
 
     // The module's progress row: best score, passed flag, completion.
@@ -377,7 +377,7 @@ where
             object_type: object::MODULE,
             object_id: a.module_uid.clone(),
             course_id: a.course_id,
-            result: Some(json!({"completion": true})),
+            result: Some(json!({"completion": true}).to_string()),
         });
     }
     let mut active = p.into_active_model();

@@ -86,7 +86,7 @@ pub async fn complete_course_if_done(
             object_type: object::COURSE,
             object_id: c.slug.clone(),
             course_id,
-            result: Some(json!({"completion": true, "revision": content.revision})),
+            result: Some(json!({"completion": true, "revision": content.revision}).to_string()),
         }],
     )
     .await?;

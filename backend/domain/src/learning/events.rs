@@ -54,7 +54,8 @@ pub struct Event {
     pub object_type: &'static str,
     pub object_id: String,
     pub course_id: i64,
-    pub result: Option<Value>,
+    /// The statement's result, as JSON text.
+    pub result: Option<String>,
 }
 
 impl Event {
@@ -67,7 +68,7 @@ impl Event {
             object_type: Set(self.object_type.to_owned()),
             object_id: Set(self.object_id),
             course_id: Set(self.course_id),
-            result: Set(self.result.map(|r| r.to_string())),
+            result: Set(self.result),
         }
     }
 }
@@ -101,7 +102,7 @@ pub(crate) fn columns(events: &[Event]) -> Vec<sea_orm::Value> {
     let courses: Vec<i64> = events.iter().map(|e| e.course_id).collect();
     let results: Vec<String> = events
         .iter()
-        .map(|e| e.result.as_ref().map(|r| r.to_string()).unwrap_or_default())
+        .map(|e| e.result.clone().unwrap_or_default())
         .collect();
     vec![
         at.into(),

@@ -174,8 +174,9 @@ impl RowCache {
         self.hits
     }
 
-    fn get(&mut self, key: &(i64, String)) -> Option<(module_progress::Model, i64)> {
-        let row = self.rows.as_mut()?.get(key).cloned();
+    /// Takes a row out: the batch puts it back once written.
+    fn take(&mut self, key: &(i64, String)) -> Option<(module_progress::Model, i64)> {
+        let row = self.rows.as_mut()?.pop(key);
         self.hits += u64::from(row.is_some());
         row
     }
@@ -266,7 +267,7 @@ where
         let mut rows = HashMap::with_capacity(keys.len());
         let mut unknown = Vec::new();
         for k in keys.iter() {
-            match cache.get(k) {
+            match cache.take(k) {
                 Some(row) => {
                     rows.insert(k.clone(), row);
                 }
@@ -294,22 +295,25 @@ where
         version: i64,
         set: Vec<Interval>,
     }
-    let mut working: HashMap<(i64, String), Working> = rows
-        .into_iter()
-        .map(|(k, (row, version))| {
-            let set = intervals::from_json(&row.intervals);
-            (k, Working { row, version, set })
-        })
-        .collect();
+    // In the order of `keys`, so that a report finds its row by binary search.
+    let mut working = Vec::with_capacity(keys.len());
+    for k in &keys {
+        let (row, version) = rows
+            .remove(k)
+            .ok_or_else(|| DomainError::Internal("progress row vanished".into()))?;
+        let set = intervals::from_json(&row.intervals);
+        working.push(Working { row, version, set });
+    }
 
     let mut acks = Vec::with_capacity(reports.len());
     let mut log = Vec::with_capacity(reports.len());
     let mut completed_modules: Vec<(usize, i64, i64)> = Vec::new();
     for (i, r) in reports.iter().enumerate() {
-        let w = working
-            .get_mut(&r.key())
-            .ok_or_else(|| DomainError::Internal("progress row vanished".into()))?;
         let c = &r.claims;
+        let slot = keys
+            .binary_search_by(|(u, m)| (*u, m.as_str()).cmp(&(c.user_id, c.module_uid.as_str())))
+            .map_err(|_| DomainError::Internal("progress row vanished".into()))?;
+        let w = &mut working[slot];
         // The token carries the rules in force when the page was opened.
         w.row.duration_ms = c.duration_ms;
         w.row.min_watched_percent = c.min_watched_percent;
@@ -343,10 +347,9 @@ where
                 object_type: object::MODULE,
                 object_id: c.module_uid.clone(),
                 course_id: c.course_id,
-                result: Some(json!({"completion": true})),
+                result: Some(json!({"completion": true}).to_string()),
             });
         }
-        let secs = |ms: i64| ms as f64 / 1000.0;
         log.push(Event {
             at: r.received_at,
             actor_user_id: c.user_id,
@@ -354,12 +357,15 @@ where
             object_type: object::MODULE,
             object_id: c.module_uid.clone(),
             course_id: c.course_id,
-            result: Some(json!({
-                "intervals": r.intervals_ms.iter().map(|(s, e)| [secs(*s), secs(*e)]).collect::<Vec<_>>(),
-                "added_s": secs(added.added_ms),
-                "refused_s": secs(added.refused_ms),
-                "watched_s": secs(w.row.watched_ms),
-            })),
+            result: Some(
+                serde_json::to_string(&Played {
+                    intervals: Seconds(&r.intervals_ms),
+                    added_s: secs(added.added_ms),
+                    refused_s: secs(added.refused_ms),
+                    watched_s: secs(w.row.watched_ms),
+                })
+                .map_err(|e| DomainError::Internal(e.to_string()))?,
+            ),
         });
         acks.push(Ack {
             watched_ms: w.row.watched_ms,
@@ -378,7 +384,7 @@ where
 
     let merged = started.elapsed();
     let (created, mut changed): (Vec<_>, Vec<_>) = working
-        .into_values()
+        .into_iter()
         .map(|w| {
             let row = module_progress::Model {
                 intervals: intervals::to_json(&w.set),
@@ -459,6 +465,29 @@ where
     Ok(Some(acks))
 }
 
+/// The result of a "played" event (one per heartbeat, so written without building a JSON
+/// tree): the intervals reported and what they counted, in seconds.
+#[derive(Serialize)]
+struct Played<'a> {
+    intervals: Seconds<'a>,
+    added_s: f64,
+    refused_s: f64,
+    watched_s: f64,
+}
+
+/// Media intervals in milliseconds, written as `[[start_s, end_s], ...]`.
+struct Seconds<'a>(&'a [Interval]);
+
+impl Serialize for Seconds<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|&(a, b)| [secs(a), secs(b)]))
+    }
+}
+
+fn secs(ms: i64) -> f64 {
+    ms as f64 / 1000.0
+}
+
 /// Microseconds since the epoch: how timestamps travel in PostgreSQL arrays here.
 fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
@@ -474,12 +503,12 @@ fn is_postgres(db: &impl ConnectionTrait) -> bool {
 /// The columns a report changes, each as one PostgreSQL array over `rows`, in the order
 /// `d, w, q, iv, wm, pos, r, lr, bf, bu, ca, ua` of the statements below (timestamps in
 /// microseconds since the epoch, no completion as -1).
-fn state_columns(rows: &[module_progress::Model]) -> [sea_orm::Value; 12] {
+fn state_columns(rows: &[&module_progress::Model]) -> [sea_orm::Value; 12] {
     fn column<T: Into<sea_orm::Value>>(
-        rows: &[module_progress::Model],
+        rows: &[&module_progress::Model],
         f: impl Fn(&module_progress::Model) -> T,
     ) -> Vec<T> {
-        rows.iter().map(f).collect()
+        rows.iter().map(|r| f(r)).collect()
     }
     [
         column(rows, |r| r.duration_ms).into(),
@@ -523,7 +552,7 @@ fn update_from_arrays(first: usize) -> String {
 /// Rows read with their versions, as the arrays of [`update_from_arrays`].
 fn updated_columns(rows: &[(module_progress::Model, i64)]) -> Vec<sea_orm::Value> {
     let versions: Vec<i64> = rows.iter().map(|(_, v)| *v).collect();
-    let rows: Vec<module_progress::Model> = rows.iter().map(|(r, _)| r.clone()).collect();
+    let rows: Vec<&module_progress::Model> = rows.iter().map(|(r, _)| r).collect();
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut values = vec![ids.into()];
     values.extend(state_columns(&rows));
@@ -578,7 +607,7 @@ fn inserted_columns(rows: &[module_progress::Model]) -> Vec<sea_orm::Value> {
     let uids: Vec<String> = rows.iter().map(|r| r.module_uid.clone()).collect();
     let created: Vec<i64> = rows.iter().map(|r| micros(r.created_at)).collect();
     let mut values = vec![users.into(), courses.into(), uids.into()];
-    values.extend(state_columns(rows));
+    values.extend(state_columns(&rows.iter().collect::<Vec<_>>()));
     values.push(created.into());
     values
 }
