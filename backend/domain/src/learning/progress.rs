@@ -152,7 +152,7 @@ pub struct RowCache {
 }
 
 impl RowCache {
-    /// Room for `rows` rows (about 400 bytes each); 0 caches nothing.
+    /// Room for `rows` rows (about 300 bytes each, measured); 0 caches nothing.
     pub fn new(rows: usize) -> Self {
         Self {
             rows: std::num::NonZeroUsize::new(rows).map(lru::LruCache::new),
