@@ -574,20 +574,24 @@ async fn apply_during(
     applying.await.unwrap().expect("the batch is applied")
 }
 
-#[tokio::test]
-async fn a_batch_that_meets_another_servers_write_loses_neither() {
-    let app = TestApp::new().await;
+/// A draft course of a new trainer's (its id), and a learner.
+async fn course_and_learner(app: &TestApp, title: &str) -> (i64, Session) {
     let t = app.user_with(&[Role::Trainer]).await;
     let course: Value = app
         .post("/api/v1/courses")
         .bearer(&t.access_token)
-        .json(&json!({"title": "Đồng thời", "summary": "Tóm tắt"}))
+        .json(&json!({"title": title, "summary": "Tóm tắt"}))
         .send()
         .await
         .expect(StatusCode::CREATED)
         .json();
-    let course_id = course["id"].as_i64().unwrap();
-    let s = app.user_with(&[]).await;
+    (course["id"].as_i64().unwrap(), app.user_with(&[]).await)
+}
+
+#[tokio::test]
+async fn a_batch_that_meets_another_servers_write_loses_neither() {
+    let app = TestApp::new().await;
+    let (course_id, s) = course_and_learner(&app, "Đồng thời").await;
 
     // The row exists (0–10 s watched). Another server merges 100–110 s into it while this
     // server merges 10–20 s: written over a stale read, one of the two would vanish.
@@ -642,17 +646,7 @@ async fn a_writers_cached_row_written_meanwhile_is_read_again() {
     use lms_domain::learning::progress::{RowCache, apply_cached};
     use sea_orm::ConnectionTrait;
     let app = TestApp::new().await;
-    let t = app.user_with(&[Role::Trainer]).await;
-    let course: Value = app
-        .post("/api/v1/courses")
-        .bearer(&t.access_token)
-        .json(&json!({"title": "Bộ nhớ đệm", "summary": "Tóm tắt"}))
-        .send()
-        .await
-        .expect(StatusCode::CREATED)
-        .json();
-    let course_id = course["id"].as_i64().unwrap();
-    let s = app.user_with(&[]).await;
+    let (course_id, s) = course_and_learner(&app, "Bộ nhớ đệm").await;
     let postgres = app.db.get_database_backend() == sea_orm::DbBackend::Postgres;
 
     // The writer keeps the row it created (PostgreSQL; SQLite always reads).

@@ -174,7 +174,9 @@ impl RowCache {
         self.hits
     }
 
-    /// Takes a row out: the batch puts it back once written.
+    /// Takes a row out. Only a batch written by [`write_batch`] puts its rows back (with
+    /// their new version), so a batch that failed, met a conflict or went through a
+    /// transaction leaves nothing stale here: the next batch reads those rows.
     fn take(&mut self, key: &(i64, String)) -> Option<(module_progress::Model, i64)> {
         let row = self.rows.as_mut()?.pop(key);
         self.hits += u64::from(row.is_some());
@@ -184,14 +186,6 @@ impl RowCache {
     fn put(&mut self, row: module_progress::Model, version: i64) {
         if let Some(c) = self.rows.as_mut() {
             c.put((row.user_id, row.module_uid.clone()), (row, version));
-        }
-    }
-
-    fn forget(&mut self, keys: &[(i64, String)]) {
-        if let Some(c) = self.rows.as_mut() {
-            for k in keys {
-                c.pop(k);
-            }
         }
     }
 }
@@ -220,13 +214,7 @@ where
     }
     let mut reading = Reading::Optimistic;
     for _ in 0..CONFLICT_RETRIES {
-        let attempt = try_apply(db, reports, reading, cache).await;
-        if !matches!(attempt, Ok(Some(_))) {
-            // Whatever the database holds now, the next batch reads it again.
-            let keys: Vec<_> = reports.iter().map(Report::key).collect();
-            cache.forget(&keys);
-        }
-        if let Some(acks) = attempt? {
+        if let Some(acks) = try_apply(db, reports, reading, cache).await? {
             return Ok(acks);
         }
         tracing::info!(
@@ -405,12 +393,9 @@ where
                 cache.put(row, *version);
             }
             for mut row in created {
-                match ids.get(&(row.user_id, row.module_uid.clone())) {
-                    Some(id) => {
-                        row.id = *id;
-                        cache.put(row, *version);
-                    }
-                    None => cache.forget(&[(row.user_id, row.module_uid)]),
+                if let Some(id) = ids.get(&(row.user_id, row.module_uid.clone())) {
+                    row.id = *id;
+                    cache.put(row, *version);
                 }
             }
         }
@@ -427,9 +412,8 @@ where
         return Ok(written.then_some(acks));
     }
     // A batch that completes a module also completes courses, issues certificates and
-    // counts coverage: a transaction. Its rows' new versions are not known here: the next
-    // batch reads them.
-    cache.forget(&keys);
+    // counts coverage: a transaction. Its rows' new versions are not known here, so they
+    // stay out of the cache: the next batch reads them.
     let txn = match txn {
         Some(txn) => txn,
         None => crate::db::begin_write(db).await?,
@@ -679,6 +663,22 @@ async fn write_batch(
 /// What [`write_batch`] fails with when a row changed since it was read.
 const CONFLICT: &str = "progress rows changed concurrently";
 
+/// Runs one of the array statements above on PostgreSQL; returns the rows it affected.
+async fn execute_arrays(
+    db: &impl ConnectionTrait,
+    sql: String,
+    values: Vec<sea_orm::Value>,
+) -> DomainResult<u64> {
+    let done = db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Inserts new rows with their merged state, unless another server created the same row
 /// meanwhile; returns how many were inserted.
 async fn insert_rows(
@@ -689,14 +689,7 @@ async fn insert_rows(
         return Ok(0);
     }
     if is_postgres(db) {
-        let done = db
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                insert_from_arrays(1),
-                inserted_columns(&rows),
-            ))
-            .await?;
-        return Ok(done.rows_affected());
+        return execute_arrays(db, insert_from_arrays(1), inserted_columns(&rows)).await;
     }
     let rows: Vec<module_progress::ActiveModel> = rows.into_iter().map(super::insertable).collect();
     let mut inserted = 0;
@@ -723,14 +716,7 @@ async fn write_rows(
         return Ok(0);
     }
     if is_postgres(db) {
-        let done = db
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                update_from_arrays(1),
-                updated_columns(&rows),
-            ))
-            .await?;
-        return Ok(done.rows_affected());
+        return execute_arrays(db, update_from_arrays(1), updated_columns(&rows)).await;
     }
     // SQLite: the write transaction (`BEGIN IMMEDIATE`) already excludes every other writer.
     let count = rows.len() as u64;
