@@ -38,9 +38,11 @@ fi
 
 work=$(mktemp -d /tmp/lms-bench-progress.XXXXXX)
 server=
+sampler=
 db=lms_bench_progress
 psql_db() { PGOPTIONS="--client-min-messages=warning" psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres "$@"; }
 cleanup() {
+  [[ -n $sampler ]] && kill "$sampler" 2>/dev/null
   [[ -n $server ]] && kill "$server" 2>/dev/null
   wait 2>/dev/null || true
   psql_db -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
@@ -70,6 +72,11 @@ autovacuum=$(psql_db -d "$db" -At -c "SHOW autovacuum")
 [[ $sync == on ]] || { echo "bench: synchronous_commit is $sync, not on" >&2; exit 1; }
 
 /usr/bin/python3 bench/progress.py bodies "$secret" "$course_id" "$learners" "$modules" 400000 "$work/bodies.ndjson"
+# Setting up wrote hundreds of MB (the users, the bodies file). Left in the page cache, the
+# kernel writes them back in one burst about 30 s later, in the middle of a step, and every
+# commit waits behind that burst. Flush them now: the steps measure heartbeats alone.
+psql_db -d "$db" -c "CHECKPOINT" >/dev/null
+sync
 
 DATABASE_URL=$url LMS_JWT_SECRET=$secret LMS_HTTP_ADDR=127.0.0.1:$port LMS_DATA_DIR=$work/data \
   LMS_AUTO_MIGRATE=false RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
@@ -93,9 +100,25 @@ oha --no-tui --output-format json -q 2000 -z 3s -w -c 64 -m POST -T application/
   -Z "$work/bodies.ndjson" "$base/api/v1/progress" >"$work/oha-warmup.json"
 read -r _ _ _ acked_total _ < <(/usr/bin/python3 bench/progress.py oha "$work/oha-warmup.json")
 
+# How the kernel writes back PostgreSQL's page cache decides the tail: see the README
+# ("PostgreSQL host").
+writeback="vm.dirty_background_bytes=$(cat /proc/sys/vm/dirty_background_bytes) vm.dirty_background_ratio=$(cat /proc/sys/vm/dirty_background_ratio) vm.dirty_expire_centisecs=$(cat /proc/sys/vm/dirty_expire_centisecs)"
 printf '\nProgress heartbeats on PostgreSQL (%s learners x %s modules, synchronous_commit=%s, autovacuum=%s, oha and server and PostgreSQL share %s cores)\n' \
   "$learners" "$modules" "$sync" "$autovacuum" "$(nproc)"
-printf '%-12s %12s %9s %9s %10s %8s   %s\n' "offered/s" "achieved/s" "p50 ms" "p99 ms" "acked" "errors" "CPU cores used: oha / server / PostgreSQL"
+printf 'Kernel writeback: %s\n' "$writeback"
+printf '%-12s %12s %9s %9s %10s %8s   %-42s %s\n' "offered/s" "achieved/s" "p50 ms" "p99 ms" "acked" "errors" "CPU cores used: oha / server / PostgreSQL" "PostgreSQL's own work meanwhile"
+# PostgreSQL's own work (autovacuum workers, a checkpoint writing) sampled every second: a
+# step's tail often lines up with it.
+(
+  while sleep 1; do
+    psql_db -d "$db" -At -F ' ' -c "SELECT extract(epoch FROM now())::bigint, string_agg(CASE
+        WHEN backend_type = 'checkpointer' THEN 'checkpoint'
+        ELSE regexp_replace(regexp_replace(query, '^autovacuum: ', ''), ' public\\.| \\(to prevent wraparound\\)', ' ', 'g') END, ', ')
+      FROM pg_stat_activity
+      WHERE backend_type = 'autovacuum worker' OR (backend_type = 'checkpointer' AND wait_event = 'CheckpointWriteDelay')" 2>/dev/null || true
+  done
+) >"$work/maintenance.log" &
+sampler=$!
 best=0
 for rate in $rates; do
   # Production servers run autovacuum; where it is off (as on some CI machines), vacuum
@@ -111,12 +134,14 @@ for rate in $rates; do
   cores() { awk -v t="$1" -v hz="$hz" -v w="$wall" 'BEGIN { printf "%.2f", t / hz / w }'; }
   cpu="$(awk -v c="$oha_cpu" -v w="$wall" 'BEGIN { printf "%.2f", c / w }') / $(cores $(($(ticks "$server") - server_before))) / $(cores $(($(ticks "${pgs[@]}") - pg_before)))"
   read -r rps p50 p99 ok errors < <(/usr/bin/python3 bench/progress.py oha "$work/oha-$rate.json")
-  printf '%-12s %12s %9s %9s %10s %8s   %s\n' "$rate" "$rps" "$p50" "$p99" "$ok" "$errors" "$cpu"
+  maintenance=$(awk -v s="${started%.*}" -v e="$(date +%s)" '$1 >= s && $1 <= e { $1 = ""; n = split($0, a, ", "); for (i = 1; i <= n; i++) { gsub(/^ +| +$/, "", a[i]); if (a[i] != "" && !(a[i] in seen)) { seen[a[i]] = 1; out = out (out == "" ? "" : "; ") a[i] } } } END { print (out == "" ? "-" : out) }' "$work/maintenance.log")
+  printf '%-12s %12s %9s %9s %10s %8s   %-42s %s\n' "$rate" "$rps" "$p50" "$p99" "$ok" "$errors" "$cpu" "$maintenance"
   acked_total=$((acked_total + ok))
   if [[ $errors == 0 ]] && awk -v p="$p99" 'BEGIN { exit !(p < 25) }' && awk -v a="$rps" -v r="$rate" 'BEGIN { exit !(a >= 0.95 * r) }'; then
     best=$rps
   fi
 done
+kill "$sampler" 2>/dev/null || true; sampler=
 kill "$server"; wait "$server" 2>/dev/null || true; server=
 
 # Nothing lost, nothing applied twice, nothing counted twice.
