@@ -297,6 +297,7 @@ impl TestAppBuilder {
             progress_batch: 500,
             progress_queue: 10_000,
             progress_cached_rows: 1_000,
+            progress_batch_interval_us: 2_000,
             certificate_template: dir.path().join("templates").join("certificate.typ"),
             certificate_font_dirs: lms_api::config::default_font_dirs(),
             certificate_issuer: None,

@@ -58,6 +58,9 @@ pub struct Config {
     /// Progress rows the writers keep in memory with their versions (PostgreSQL), so that
     /// a heartbeat's batch need not read them first.
     pub progress_cached_rows: usize,
+    /// A heartbeat writer starts at most one batch per this many microseconds (larger
+    /// batches under load; no wait when idle).
+    pub progress_batch_interval_us: u64,
     /// The certificate layout (Typst); default `<data_dir>/templates/certificate.typ` when
     /// that file exists, else the built-in one.
     pub certificate_template: PathBuf,
@@ -154,6 +157,7 @@ impl Config {
             progress_batch: parse("LMS_PROGRESS_BATCH", 2000)?,
             progress_queue: parse("LMS_PROGRESS_QUEUE", 20_000)?,
             progress_cached_rows: parse("LMS_PROGRESS_CACHED_ROWS", 100_000)?,
+            progress_batch_interval_us: parse("LMS_PROGRESS_BATCH_INTERVAL_US", 4_000)?,
             certificate_template,
             certificate_font_dirs: var("LMS_CERTIFICATE_FONT_DIRS")
                 .map(|v| v.split(':').map(PathBuf::from).collect())

@@ -1,6 +1,7 @@
 //! The shared state every handler gets: database, configuration, templates, limiter.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use lms_domain::accounts::AccountsConfig;
 use lms_domain::certificates::VerificationKey;
@@ -9,7 +10,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::certificates::pdf::Renderer;
 use crate::config::Config;
-use crate::progress_writer::{ProgressWriter, WriterDb};
+use crate::progress_writer::{self, ProgressWriter, WriterDb};
 use crate::rate_limit::RateLimiter;
 use crate::templates::Templates;
 
@@ -76,10 +77,13 @@ impl AppState {
         };
         let progress = ProgressWriter::start(
             writer_db,
-            config.progress_writers,
-            config.progress_batch,
-            config.progress_queue,
-            config.progress_cached_rows,
+            progress_writer::Settings {
+                writers: config.progress_writers,
+                max_batch: config.progress_batch,
+                queue: config.progress_queue,
+                cached_rows: config.progress_cached_rows,
+                interval: Duration::from_micros(config.progress_batch_interval_us),
+            },
         )
         .await?;
         let storage = lms_storage::Storage::open(&config.storage)
