@@ -120,6 +120,7 @@ printf '%-12s %12s %9s %9s %10s %8s   %-42s %s\n' "offered/s" "achieved/s" "p50 
 ) >"$work/maintenance.log" &
 sampler=$!
 best=0
+missed=
 for rate in $rates; do
   # Production servers run autovacuum; where it is off (as on some CI machines), vacuum
   # between steps as it would, so that dead row versions do not pile up across the steps.
@@ -137,8 +138,11 @@ for rate in $rates; do
   maintenance=$(awk -v s="${started%.*}" -v e="$(date +%s)" '$1 >= s && $1 <= e { $1 = ""; n = split($0, a, ", "); for (i = 1; i <= n; i++) { gsub(/^ +| +$/, "", a[i]); if (a[i] != "" && !(a[i] in seen)) { seen[a[i]] = 1; out = out (out == "" ? "" : "; ") a[i] } } } END { print (out == "" ? "-" : out) }' "$work/maintenance.log")
   printf '%-12s %12s %9s %9s %10s %8s   %-42s %s\n' "$rate" "$rps" "$p50" "$p99" "$ok" "$errors" "$cpu" "$maintenance"
   acked_total=$((acked_total + ok))
+  # Sustained: this step and every slower one kept p99 under 25 ms with no error.
   if [[ $errors == 0 ]] && awk -v p="$p99" 'BEGIN { exit !(p < 25) }' && awk -v a="$rps" -v r="$rate" 'BEGIN { exit !(a >= 0.95 * r) }'; then
-    best=$rps
+    [[ -n $missed ]] || best=$rps
+  else
+    missed=${missed:-$rate}
   fi
 done
 kill "$sampler" 2>/dev/null || true; sampler=
@@ -172,6 +176,7 @@ COMMIT;
 SQL
 pg_tps=$(PGSSLMODE=disable pgbench -h 127.0.0.1 -p "$pg_port" -U postgres -n -c 32 -j 2 -T "$seconds" -f "$work/heartbeat.sql" "$db" 2>/dev/null |
   awk '/^tps/ {print int($3)}')
-printf '\n%-58s %10s\n' "sustained heartbeats/s with p99 < 25 ms, no errors (ours)" "$best"
+printf '\n%-58s %10s\n' "sustained heartbeats/s: p99 < 25 ms, no errors up to there" "$best"
+[[ -z $missed ]] || printf '%-58s %10s\n' "first step that missed (a faster one may still pass)" "$missed"
 printf '%-58s %10s\n' "pgbench, same write, one commit per report (32 clients)" "$pg_tps"
 printf '%-58s %10.2f\n' "ratio ours / pgbench" "$(awk -v a="$best" -v b="$pg_tps" 'BEGIN { print (b > 0 ? a / b : 0) }')"
