@@ -80,18 +80,15 @@ impl ProgressWriter {
     /// [`progress::RowCache`]). They stop when the last handle is dropped.
     pub async fn start(db: WriterDb, settings: Settings) -> anyhow::Result<Self> {
         let writers = settings.writers.max(1);
-        let batching = Batching {
-            max_batch: settings.max_batch.max(1),
-            interval: settings.interval,
-            cached_rows: settings.cached_rows / writers,
-        };
+        let max_batch = settings.max_batch.max(1);
+        let (interval, cached_rows) = (settings.interval, settings.cached_rows / writers);
         let (shards, receivers): (Vec<_>, Vec<_>) = (0..writers)
             .map(|_| mpsc::channel(settings.queue.max(1)))
             .unzip();
         match db {
             WriterDb::Shared(db) => {
                 for rx in receivers {
-                    tokio::spawn(run(db.clone(), rx, batching.clone()));
+                    tokio::spawn(run(db.clone(), rx, max_batch, interval, cached_rows));
                 }
             }
             WriterDb::Dedicated { url } => {
@@ -117,7 +114,15 @@ impl ProgressWriter {
                             let _ = ready_tx.send(Ok(()));
                             let tasks: Vec<_> = receivers
                                 .into_iter()
-                                .map(|rx| tokio::spawn(run(db.clone(), rx, batching.clone())))
+                                .map(|rx| {
+                                    tokio::spawn(run(
+                                        db.clone(),
+                                        rx,
+                                        max_batch,
+                                        interval,
+                                        cached_rows,
+                                    ))
+                                })
                                 .collect();
                             for task in tasks {
                                 let _ = task.await;
@@ -153,19 +158,13 @@ impl ProgressWriter {
 /// went on its commit. On PostgreSQL the usual cause is the disk (see the README).
 const SLOW_BATCH: Duration = Duration::from_millis(25);
 
-#[derive(Clone)]
-struct Batching {
+async fn run(
+    db: DatabaseConnection,
+    mut rx: mpsc::Receiver<(Report, Reply)>,
     max_batch: usize,
     interval: Duration,
     cached_rows: usize,
-}
-
-async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<(Report, Reply)>, batching: Batching) {
-    let Batching {
-        max_batch,
-        interval,
-        cached_rows,
-    } = batching;
+) {
     let mut cache = progress::RowCache::new(cached_rows);
     let mut batch = Vec::with_capacity(max_batch);
     let mut last_started: Option<Instant> = None;

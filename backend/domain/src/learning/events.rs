@@ -93,17 +93,28 @@ pub(crate) fn insert_from_arrays(first: usize) -> String {
 }
 
 /// Events as seven PostgreSQL arrays, for [`insert_from_arrays`].
-pub(crate) fn columns(events: &[Event]) -> Vec<sea_orm::Value> {
-    let at: Vec<i64> = events.iter().map(|e| e.at.timestamp_micros()).collect();
-    let actors: Vec<i64> = events.iter().map(|e| e.actor_user_id).collect();
-    let verbs: Vec<String> = events.iter().map(|e| e.verb.to_owned()).collect();
-    let types: Vec<String> = events.iter().map(|e| e.object_type.to_owned()).collect();
-    let ids: Vec<String> = events.iter().map(|e| e.object_id.clone()).collect();
-    let courses: Vec<i64> = events.iter().map(|e| e.course_id).collect();
-    let results: Vec<String> = events
-        .iter()
-        .map(|e| e.result.clone().unwrap_or_default())
-        .collect();
+pub(crate) fn columns(events: Vec<Event>) -> Vec<sea_orm::Value> {
+    let n = events.len();
+    let (mut at, mut actors, mut courses) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut verbs, mut types, mut ids, mut results) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for e in events {
+        at.push(e.at.timestamp_micros());
+        actors.push(e.actor_user_id);
+        verbs.push(e.verb.to_owned());
+        types.push(e.object_type.to_owned());
+        ids.push(e.object_id);
+        courses.push(e.course_id);
+        results.push(e.result.unwrap_or_default());
+    }
     vec![
         at.into(),
         actors.into(),
@@ -125,7 +136,7 @@ pub async fn record(db: &impl ConnectionTrait, events: Vec<Event>) -> DomainResu
         db.execute_raw(sea_orm::Statement::from_sql_and_values(
             DbBackend::Postgres,
             insert_from_arrays(1),
-            columns(&events),
+            columns(events),
         ))
         .await?;
         return Ok(());

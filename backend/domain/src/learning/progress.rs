@@ -387,7 +387,7 @@ where
     let created: Vec<module_progress::Model> = created.into_iter().map(|(row, _)| row).collect();
     if optimistic && completed_modules.is_empty() {
         // The usual batch: one statement, committed on its own.
-        let written = write_batch(db, &changed, &created, &log).await?;
+        let written = write_batch(db, &changed, &created, log).await?;
         if let Some((version, ids)) = &written {
             for (row, _) in changed {
                 cache.put(row, *version);
@@ -608,7 +608,7 @@ async fn write_batch(
     db: &impl ConnectionTrait,
     changed: &[(module_progress::Model, i64)],
     created: &[module_progress::Model],
-    log: &[Event],
+    log: Vec<Event>,
 ) -> DomainResult<Option<(i64, HashMap<(i64, String), i64>)>> {
     let expected_changed = changed.len() as i64;
     let expected_created = created.len() as i64;
