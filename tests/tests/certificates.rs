@@ -13,7 +13,7 @@ use chrono::Utc;
 use http::StatusCode;
 use lms_domain::Role;
 use lms_domain::entities::{enrolment, user};
-use lms_domain::learning::token::{self, ProgressClaims};
+use lms_domain::learning::token::ProgressClaims;
 use lms_tests::fixtures::{ModuleSpec, published_course};
 use lms_tests::{Session, TestApp};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -54,7 +54,7 @@ async fn watch_all(app: &TestApp, s: &Session, slug: &str, seconds: f64) {
     let mut claims: ProgressClaims =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
     claims.issued_at -= 3600;
-    let tok = token::issue(app.state.config.jwt_secret.0.as_bytes(), &claims);
+    let tok = app.state.progress_key.issue(&claims);
     let a = app
         .post("/api/v1/progress")
         .json(&json!({"token": tok, "intervals": [[0.0, seconds]], "position": seconds}))

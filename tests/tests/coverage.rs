@@ -358,7 +358,7 @@ async fn coverage_equals_an_independent_computation_on_random_rosters() {
 /// long, so the wall-clock budget allows that much playback).
 fn backdated(app: &TestApp, token: &str, seconds: i64) -> String {
     use base64::Engine;
-    use lms_domain::learning::token::{self, ProgressClaims};
+    use lms_domain::learning::token::ProgressClaims;
     let payload = token.split('.').next().unwrap();
     let mut claims: ProgressClaims = serde_json::from_slice(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -367,7 +367,7 @@ fn backdated(app: &TestApp, token: &str, seconds: i64) -> String {
     )
     .unwrap();
     claims.issued_at -= seconds;
-    token::issue(app.state.config.jwt_secret.0.as_bytes(), &claims)
+    app.state.progress_key.issue(&claims)
 }
 
 /// The learner watches the whole video of the course's only module, which completes it.

@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::StatusCode;
 use lms_domain::Role;
-use lms_domain::learning::token::{self, ProgressClaims};
+use lms_domain::learning::token::ProgressClaims;
 use lms_tests::fixtures::{ModuleSpec, published_course};
 use lms_tests::{Session, TestApp};
 use serde_json::{Value, json};
@@ -40,7 +40,7 @@ fn backdated(app: &TestApp, token: &str, seconds: i64) -> String {
     let mut claims: ProgressClaims =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
     claims.issued_at -= seconds;
-    token::issue(app.state.config.jwt_secret.0.as_bytes(), &claims)
+    app.state.progress_key.issue(&claims)
 }
 
 async fn beat(app: &TestApp, token: &str, intervals: Value) -> Value {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use lms_domain::accounts::AccountsConfig;
 use lms_domain::certificates::VerificationKey;
+use lms_domain::learning::token::ProgressKey;
 use lms_domain::tokens::TokenKeys;
 use sea_orm::DatabaseConnection;
 
@@ -26,6 +27,8 @@ pub struct Inner {
     pub redis: Option<redis::aio::ConnectionManager>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     pub progress: ProgressWriter,
+    /// Signs and checks the progress tokens of module pages.
+    pub progress_key: ProgressKey,
     pub storage: lms_storage::Storage,
     certificate_key: tokio::sync::OnceCell<VerificationKey>,
     certificate_renderer: std::sync::Mutex<Option<Arc<Renderer>>>,
@@ -91,6 +94,7 @@ impl AppState {
         Ok(Self(Arc::new(Inner {
             storage,
             progress,
+            progress_key: ProgressKey::new(config.jwt_secret.0.as_bytes()),
             db,
             config,
             accounts,

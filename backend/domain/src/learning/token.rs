@@ -1,7 +1,7 @@
 //! The progress token: issued with the module page, it lets the player report watched
 //! intervals without a database read to authorise each heartbeat. It names the learner, the
-//! module and the completion rules in force, expires, and is signed (HMAC-SHA256 with a key
-//! of its own derived from the server secret). It travels in the request body, never in a
+//! module and the completion rules in force, expires, and is signed (HMAC-SHA256 with the server
+//! secret over "progress:" and the claims, so that no other signature of ours passes as one). It travels in the request body, never in a
 //! cookie, so a cross-site page cannot make a learner's browser send one.
 
 use base64::Engine;
@@ -39,19 +39,62 @@ pub struct ProgressClaims {
     pub expires_at: i64,
 }
 
-fn mac(secret: &[u8], payload: &str) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(b"progress:");
-    mac.update(payload.as_bytes());
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+/// The key that signs progress tokens, prepared once: HMAC-SHA256 keyed with the server
+/// secret and already fed the "progress:" prefix, so that checking a heartbeat's token
+/// hashes only that token, not the key's pads again.
+#[derive(Clone)]
+pub struct ProgressKey(Hmac<Sha256>);
+
+impl ProgressKey {
+    pub fn new(secret: &[u8]) -> Self {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes any key length");
+        mac.update(b"progress:");
+        Self(mac)
+    }
+
+    fn mac(&self, payload: &str) -> Hmac<Sha256> {
+        let mut mac = self.0.clone();
+        mac.update(payload.as_bytes());
+        mac
+    }
+
+    /// `<base64url(json)>.<signature>`.
+    pub fn issue(&self, claims: &ProgressClaims) -> String {
+        let json = serde_json::to_vec(claims).expect("claims serialise");
+        let payload = URL_SAFE_NO_PAD.encode(json);
+        let sig = URL_SAFE_NO_PAD.encode(self.mac(&payload).finalize().into_bytes());
+        format!("{payload}.{sig}")
+    }
+
+    /// Checks the signature (in constant time) and the expiry (`now`, unix seconds).
+    pub fn verify(&self, token: &str, now: i64) -> Result<ProgressClaims, TokenError> {
+        let (payload, sig) = token.split_once('.').ok_or(TokenError::Malformed)?;
+        if payload.len() > 2048 || sig.len() > 64 {
+            return Err(TokenError::Malformed);
+        }
+        let sig = URL_SAFE_NO_PAD
+            .decode(sig)
+            .map_err(|_| TokenError::BadSignature)?;
+        self.mac(payload)
+            .verify_slice(&sig)
+            .map_err(|_| TokenError::BadSignature)?;
+        let json = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| TokenError::Malformed)?;
+        let claims: ProgressClaims =
+            serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)?;
+        if claims.expires_at < now {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
+    }
 }
 
-/// `<base64url(json)>.<signature>`.
-pub fn issue(secret: &[u8], claims: &ProgressClaims) -> String {
-    let json = serde_json::to_vec(claims).expect("claims serialise");
-    let payload = URL_SAFE_NO_PAD.encode(json);
-    let sig = mac(secret, &payload);
-    format!("{payload}.{sig}")
+impl std::fmt::Debug for ProgressKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressKey(..)")
+    }
 }
 
 /// Why a token was refused.
@@ -60,26 +103,6 @@ pub enum TokenError {
     Malformed,
     BadSignature,
     Expired,
-}
-
-/// Checks the signature and the expiry (`now`, unix seconds).
-pub fn verify(secret: &[u8], token: &str, now: i64) -> Result<ProgressClaims, TokenError> {
-    let (payload, sig) = token.split_once('.').ok_or(TokenError::Malformed)?;
-    if payload.len() > 2048 {
-        return Err(TokenError::Malformed);
-    }
-    if !crate::tokens::constant_time_eq(&mac(secret, payload), sig) {
-        return Err(TokenError::BadSignature);
-    }
-    let json = URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|_| TokenError::Malformed)?;
-    let claims: ProgressClaims =
-        serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)?;
-    if claims.expires_at < now {
-        return Err(TokenError::Expired);
-    }
-    Ok(claims)
 }
 
 #[cfg(test)]
@@ -101,12 +124,12 @@ mod tests {
 
     #[test]
     fn round_trip_and_refusals() {
-        let key = b"0123456789abcdef0123456789abcdef";
-        let t = issue(key, &claims());
-        assert_eq!(verify(key, &t, 1_500), Ok(claims()));
-        assert_eq!(verify(key, &t, 2_001), Err(TokenError::Expired));
+        let key = ProgressKey::new(b"0123456789abcdef0123456789abcdef");
+        let t = key.issue(&claims());
+        assert_eq!(key.verify(&t, 1_500), Ok(claims()));
+        assert_eq!(key.verify(&t, 2_001), Err(TokenError::Expired));
         assert_eq!(
-            verify(b"another-key-another-key-another!", &t, 1_500),
+            ProgressKey::new(b"another-key-another-key-another!").verify(&t, 1_500),
             Err(TokenError::BadSignature)
         );
         // A learner editing their own claims (say, another user id) breaks the signature.
@@ -116,9 +139,18 @@ mod tests {
         let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged).unwrap());
         assert_ne!(forged_payload, payload);
         assert_eq!(
-            verify(key, &format!("{forged_payload}.{sig}"), 1_500),
+            key.verify(&format!("{forged_payload}.{sig}"), 1_500),
             Err(TokenError::BadSignature)
         );
-        assert_eq!(verify(key, "nonsense", 1_500), Err(TokenError::Malformed));
+        assert_eq!(key.verify("nonsense", 1_500), Err(TokenError::Malformed));
+        // A signature cut short, or not base64 at all, is refused like a wrong one.
+        assert_eq!(
+            key.verify(&format!("{payload}.{}", &sig[..20]), 1_500),
+            Err(TokenError::BadSignature)
+        );
+        assert_eq!(
+            key.verify(&format!("{payload}.!!!"), 1_500),
+            Err(TokenError::BadSignature)
+        );
     }
 }

@@ -3,7 +3,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use lms_domain::learning::completion::watched_percent;
 use lms_domain::learning::progress::Report;
-use lms_domain::learning::token::{self, TokenError};
+use lms_domain::learning::token::TokenError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -53,21 +53,19 @@ pub async fn report(
     JsonBody(p): JsonBody<HeartbeatParams>,
 ) -> AppResult<Json<HeartbeatAck>> {
     let now = chrono::Utc::now();
-    let claims = token::verify(
-        state.config.jwt_secret.0.as_bytes(),
-        &p.token,
-        now.timestamp(),
-    )
-    .map_err(|e| {
-        AppError::client(
-            StatusCode::UNAUTHORIZED,
-            "invalid_progress_token",
-            match e {
-                TokenError::Expired => "the progress token has expired: reload the page",
-                _ => "the progress token is invalid",
-            },
-        )
-    })?;
+    let claims = state
+        .progress_key
+        .verify(&p.token, now.timestamp())
+        .map_err(|e| {
+            AppError::client(
+                StatusCode::UNAUTHORIZED,
+                "invalid_progress_token",
+                match e {
+                    TokenError::Expired => "the progress token has expired: reload the page",
+                    _ => "the progress token is invalid",
+                },
+            )
+        })?;
     let report = Report::from_seconds(claims, &p.intervals, p.position, now)?;
     let ack = state.progress.submit(report).await.map_err(|e| match e {
         WriteError::Busy => AppError::client(
