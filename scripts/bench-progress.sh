@@ -11,6 +11,8 @@
 # the same script: the ratio is ours / pgbench's.
 #
 #   BENCH_RATES (default "5000 10000 12500 15000 17500 20000 22500")  BENCH_SECONDS (default 10)
+#   BENCH_CONNECTIONS (default 256: oha's connections. More are not "more open-loop" here:
+#     1,024 and 2,048 cost oha and the server more CPU and gave longer tails, not shorter)
 #   BENCH_BIN (default: build and use target/release/lms)
 #   BENCH_PG_PORT (default 5432: the PostgreSQL on 127.0.0.1 to use, user postgres, trust)
 set -euo pipefail
@@ -18,6 +20,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/lms-target}
 rates=${BENCH_RATES:-"5000 10000 12500 15000 17500 20000 22500"}
 seconds=${BENCH_SECONDS:-10}
+connections=${BENCH_CONNECTIONS:-256}
 learners=100000
 modules=50
 
@@ -128,7 +131,7 @@ for rate in $rates; do
   mapfile -t pgs < <(pg_pids)
   server_before=$(ticks "$server"); pg_before=$(ticks "${pgs[@]}"); started=$(date +%s.%N)
   # `times` in the subshell prints the CPU time of its children: oha's, exactly.
-  oha_cpu=$( (oha --no-tui --output-format json -q "$rate" --latency-correction -z "${seconds}s" -w -c 256 \
+  oha_cpu=$( (oha --no-tui --output-format json -q "$rate" --latency-correction -z "${seconds}s" -w -c "$connections" \
     -m POST -T application/json -Z "$work/bodies.ndjson" "$base/api/v1/progress" >"$work/oha-$rate.json"
     times) | awk 'NR == 2 { print $1 " " $2 }' | sed 's/[ms]/ /g' | awk '{ print ($1 * 60 + $2 + $3 * 60 + $4) }')
   wall=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')
