@@ -158,10 +158,6 @@ impl ProgressWriter {
 /// went on its commit. On PostgreSQL the usual cause is the disk (see the README).
 const SLOW_BATCH: Duration = Duration::from_millis(25);
 
-/// A batch this large is not held back for the interval: waiting would add latency without
-/// saving PostgreSQL much (the per-batch cost is already spread over this many reports).
-const LARGE_BATCH: usize = 128;
-
 async fn run(
     db: DatabaseConnection,
     mut rx: mpsc::Receiver<(Report, Reply)>,
@@ -173,11 +169,9 @@ async fn run(
     let mut batch = Vec::with_capacity(max_batch);
     let mut last_started: Option<Instant> = None;
     while rx.recv_many(&mut batch, max_batch).await > 0 {
-        // Busy: wait out the interval since the last batch started, and take what came; a
-        // batch that is already large goes at once (after a stall, say, when the backlog
-        // should drain as fast as it can).
+        // Busy: wait out the interval since the last batch started, and take what came.
         if let Some(next) = last_started.map(|at| at + interval)
-            && batch.len() < LARGE_BATCH.min(max_batch)
+            && batch.len() < max_batch
             && Instant::now() < next
         {
             tokio::time::sleep_until(next.into()).await;
