@@ -1,8 +1,9 @@
 //! The progress token: issued with the module page, it lets the player report watched
 //! intervals without a database read to authorise each heartbeat. It names the learner, the
-//! module and the completion rules in force, expires, and is signed (HMAC-SHA256 with the server
-//! secret over "progress:" and the claims, so that no other signature of ours passes as one). It travels in the request body, never in a
-//! cookie, so a cross-site page cannot make a learner's browser send one.
+//! module and the completion rules in force, expires, and is signed (HMAC-SHA256 with the
+//! server secret over "progress:" and the claims, so that no other signature of ours passes
+//! as one). It travels in the request body, never in a cookie, so a cross-site page cannot
+//! make a learner's browser send one.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
