@@ -450,6 +450,19 @@ pub struct Session {
 pub const PASSWORD: &str = "correct horse battery staple";
 
 impl TestApp {
+    /// The same progress token, issued `seconds` earlier: as if the module page had been open
+    /// that long, so that the wall-clock budget allows that much playback.
+    pub fn backdated(&self, token: &str, seconds: i64) -> String {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let payload = token.split('.').next().expect("a progress token");
+        let mut claims: lms_domain::learning::token::ProgressClaims =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64 claims"))
+                .expect("progress claims");
+        claims.issued_at -= seconds;
+        self.state.progress_key.issue(&claims)
+    }
+
     /// Another web server process of the same deployment: same database, media storage and
     /// Redis, its own state and background tasks (as a second replica behind a proxy).
     pub async fn replica(&self) -> TestApp {

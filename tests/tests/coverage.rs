@@ -354,22 +354,6 @@ async fn coverage_equals_an_independent_computation_on_random_rosters() {
         .expect(StatusCode::FORBIDDEN);
 }
 
-/// The same progress token, issued `seconds` earlier (as if the page had been open that
-/// long, so the wall-clock budget allows that much playback).
-fn backdated(app: &TestApp, token: &str, seconds: i64) -> String {
-    use base64::Engine;
-    use lms_domain::learning::token::ProgressClaims;
-    let payload = token.split('.').next().unwrap();
-    let mut claims: ProgressClaims = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .unwrap(),
-    )
-    .unwrap();
-    claims.issued_at -= seconds;
-    app.state.progress_key.issue(&claims)
-}
-
 /// The learner watches the whole video of the course's only module, which completes it.
 async fn watch(app: &TestApp, s: &Session, slug: &str) {
     let view = app
@@ -379,7 +363,7 @@ async fn watch(app: &TestApp, s: &Session, slug: &str) {
         .await
         .expect(StatusCode::OK)
         .json();
-    let token = backdated(app, view["progress_token"].as_str().unwrap(), 3600);
+    let token = app.backdated(view["progress_token"].as_str().unwrap(), 3600);
     let beat = app
         .post("/api/v1/progress")
         .json(&json!({"token": token, "intervals": [[0, 120]], "position": 120.0}))

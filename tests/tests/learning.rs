@@ -2,8 +2,6 @@
 //! (limits, time limits, idempotent submission), completion, the event log, and the canary:
 //! no answer reaches a learner before they submit.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::StatusCode;
 use lms_domain::Role;
 use lms_domain::learning::token::ProgressClaims;
@@ -31,16 +29,6 @@ async fn module_view(app: &TestApp, s: &Session, slug: &str, n: usize) -> Value 
         .await
         .expect(StatusCode::OK)
         .json()
-}
-
-/// The same token, issued `seconds` earlier: as if the page had been open that long, so the
-/// wall-clock budget allows that much playback.
-fn backdated(app: &TestApp, token: &str, seconds: i64) -> String {
-    let payload = token.split('.').next().unwrap();
-    let mut claims: ProgressClaims =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
-    claims.issued_at -= seconds;
-    app.state.progress_key.issue(&claims)
 }
 
 async fn beat(app: &TestApp, token: &str, intervals: Value) -> Value {
@@ -122,7 +110,7 @@ async fn watching_counts_each_second_once_and_completion_needs_the_quiz() {
     let s = learner_in(&app, c).await;
     let view = module_view(&app, &s, &slug, 1).await;
     assert_eq!(view["progress"]["state"], "not_started");
-    let tok = backdated(&app, view["progress_token"].as_str().unwrap(), 3600);
+    let tok = app.backdated(view["progress_token"].as_str().unwrap(), 3600);
 
     let a = beat(&app, &tok, json!([[0, 100]])).await;
     assert_eq!(a["watched_s"], 100.0);
@@ -385,8 +373,7 @@ async fn concurrent_reports_are_merged_exactly() {
     )
     .await;
     let s = learner_in(&app, c).await;
-    let tok = backdated(
-        &app,
+    let tok = app.backdated(
         module_view(&app, &s, &slug, 1).await["progress_token"]
             .as_str()
             .unwrap(),
