@@ -31,6 +31,10 @@ async fn health_readiness_and_metrics() {
         .send()
         .await
         .expect(StatusCode::OK);
+    // A method of the client's own invention is counted, under one label for all such.
+    let brew = http::Method::from_bytes(b"BREW").unwrap();
+    let res = app.request(brew, "/api/v1/provinces").send().await;
+    assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED);
     let metrics = app
         .get("/metrics")
         .send()
@@ -39,6 +43,8 @@ async fn health_readiness_and_metrics() {
         .text();
     assert!(metrics.contains("http_requests_total"), "{metrics}");
     assert!(metrics.contains("route=\"/api/v1/provinces\""));
+    assert!(metrics.contains("method=\"OTHER\",route=\"/api/v1/provinces\",status=\"405\""));
+    assert!(!metrics.contains("BREW"));
 }
 
 #[tokio::test]
@@ -88,7 +94,22 @@ async fn security_headers_and_request_ids() {
         res.headers["referrer-policy"],
         "strict-origin-when-cross-origin"
     );
-    assert!(res.headers.contains_key("x-request-id"));
+    // Each request gets its own id: one prefix per process, then a counter.
+    let first = res.headers["x-request-id"].to_str().unwrap().to_owned();
+    let second = app.get("/healthz").send().await;
+    let second = second.headers["x-request-id"].to_str().unwrap();
+    let (prefix, _) = first.split_once('-').expect("prefix-counter");
+    assert_eq!(prefix.len(), 12);
+    assert!(second.starts_with(prefix) && second != first);
+    // The API viewer keeps its own policy (Swagger UI needs inline styles); pages do not
+    // get it.
+    let docs = app.get("/api/docs/").send().await.expect(StatusCode::OK);
+    let docs_csp = docs.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        docs_csp.contains("style-src 'self' 'unsafe-inline'"),
+        "{docs_csp}"
+    );
+    assert_eq!(docs.headers["x-content-type-options"], "nosniff");
     let given = app
         .get("/healthz")
         .header("x-request-id", "abc-123")

@@ -11,8 +11,9 @@ use axum::http::{HeaderName, Request};
 use axum::middleware;
 use axum::routing::{get, head, options, post};
 use tower::ServiceBuilder;
+use tower::util::MapResponseLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -170,7 +171,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(authenticated)
         .merge(progress)
-        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
+        .merge(
+            Router::from(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
+                .layer(MapResponseLayer::new(mw::docs_policy)),
+        )
         .route("/static/{*path}", get(static_files::serve))
         .route("/media/{expires}/{signature}/{*path}", get(routes::media::serve))
         .route("/healthz", get(routes::health::healthz))
@@ -179,14 +183,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::not_found)
         .layer(
             ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(SetRequestIdLayer::new(REQUEST_ID, mw::MakeRequestIds))
                 .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                     let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
                     tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
                 }))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(middleware::from_fn(mw::observe))
-                .layer(middleware::from_fn(mw::security_headers))
+                .layer(MapResponseLayer::new(mw::security_headers))
 
         )
         .with_state(state)
