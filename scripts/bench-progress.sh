@@ -15,76 +15,25 @@
 #     1,024 and 2,048 cost oha and the server more CPU and gave longer tails, not shorter)
 #   BENCH_BIN (default: build and use target/release/lms)
 #   BENCH_PG_PORT (default 5432: the PostgreSQL on 127.0.0.1 to use, user postgres, trust)
+# The same load's cost in instructions, which a busy machine does not blur:
+# scripts/bench-progress-instructions.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/lms-target}
 rates=${BENCH_RATES:-"5000 10000 12500 15000 17500 20000 22500"}
 seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-256}
-learners=100000
-modules=50
 
 command -v pgbench >/dev/null || { echo "bench: pgbench is missing: sudo apt-get install postgresql-contrib" >&2; exit 1; }
-pg_port=${BENCH_PG_PORT:-5432}
-pg_isready -q -h 127.0.0.1 -p "$pg_port" || { echo "bench: PostgreSQL is not reachable on 127.0.0.1:$pg_port" >&2; exit 1; }
-if ! command -v oha >/dev/null; then
-  echo "bench: installing oha (cargo install oha --locked)"
-  cargo install oha --locked --quiet
-fi
-# BENCH_BIN: measure another build (say, a copy of the binary from before a change).
-if [[ -n ${BENCH_BIN:-} ]]; then
-  bin=$BENCH_BIN
-else
-  cargo build --release --locked -p lms-api
-  bin=$CARGO_TARGET_DIR/release/lms
-fi
-
-work=$(mktemp -d /tmp/lms-bench-progress.XXXXXX)
-server=
-sampler=
-db=lms_bench_progress
-psql_db() { PGOPTIONS="--client-min-messages=warning" psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres "$@"; }
-cleanup() {
-  [[ -n $sampler ]] && kill "$sampler" 2>/dev/null
-  [[ -n $server ]] && kill "$server" 2>/dev/null
-  wait 2>/dev/null || true
-  psql_db -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-psql_db -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
-# PostgreSQL is on this host: no TLS on loopback, for the server as for pgbench (a server
-# that offers TLS would otherwise have both encrypt every round trip).
-url=postgres://postgres@127.0.0.1:$pg_port/$db?sslmode=disable
-secret=bench-secret-bench-secret-bench-secret
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-base=http://127.0.0.1:$port
-
-DATABASE_URL=$url LMS_JWT_SECRET=$secret "$bin" migrate >/dev/null
-psql_db -d "$db" <<SQL
-INSERT INTO users (email, password_hash, display_name, locale, email_verified_at, is_active, created_at, updated_at)
-SELECT 'bench-' || g || '@lms.localhost', 'x', 'Học viên ' || g, 'vi', now(), true, now(), now()
-FROM generate_series(1, $learners) g;
-INSERT INTO courses (slug, owner_id, title, translations, topics, created_at, updated_at)
-VALUES ('bench', 1, 'Bench', '{}', '[]', now(), now());
-SQL
-course_id=$(psql_db -d "$db" -At -c "SELECT id FROM courses WHERE slug = 'bench'")
+source scripts/lib/progress-bench.sh
+bench_database "$bin"
 sync=$(psql_db -d "$db" -At -c "SHOW synchronous_commit")
 autovacuum=$(psql_db -d "$db" -At -c "SHOW autovacuum")
 [[ $sync == on ]] || { echo "bench: synchronous_commit is $sync, not on" >&2; exit 1; }
+bench_bodies
+bench_flush
 
-/usr/bin/python3 bench/progress.py bodies "$secret" "$course_id" "$learners" "$modules" 400000 "$work/bodies.ndjson"
-# Setting up wrote hundreds of MB (the users, the bodies file). Left in the page cache, the
-# kernel writes them back in one burst about 30 s later, in the middle of a step, and every
-# commit waits behind that burst. Flush them now: the steps measure heartbeats alone.
-psql_db -d "$db" -c "CHECKPOINT" >/dev/null
-sync
-
-DATABASE_URL=$url LMS_JWT_SECRET=$secret LMS_HTTP_ADDR=127.0.0.1:$port LMS_DATA_DIR=$work/data \
-  LMS_AUTO_MIGRATE=false RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 100); do curl -fsS "$base/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+bench_serve "$bin"
 
 # CPU seconds used so far by a set of processes (utime + stime from /proc, in clock ticks).
 ticks() {

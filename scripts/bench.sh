@@ -87,6 +87,12 @@ fi
 # Progress heartbeats on PostgreSQL: group commit beside pgbench doing the same write.
 if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   scripts/bench-progress.sh
+  # The same heartbeats' cost in instructions (callgrind), which a busy machine does not blur.
+  if command -v valgrind >/dev/null; then
+    scripts/bench-progress-instructions.sh
+  else
+    echo "bench: valgrind is missing (sudo apt-get install valgrind); instruction counts skipped"
+  fi
   # Coverage at 1,000,000 roster members, beside hand-written SQL.
   scripts/bench-coverage.sh
   # Certificates: PDFs per second, and 10,000 exported as one ZIP with peak memory.
