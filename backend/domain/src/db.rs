@@ -66,6 +66,23 @@ pub async fn connect_progress_writers(
     Ok(Database::connect(opts).await?)
 }
 
+/// The sqlx pool under a connection, where statements can be sent through sqlx directly:
+/// a PostgreSQL pool, not a transaction, not SQLite.
+pub trait PostgresPool {
+    fn postgres_pool(&self) -> Option<&sea_orm::sqlx::PgPool>;
+}
+
+/// A statement for [`PostgresPool`]'s pool, with its arguments.
+pub(crate) type PgQuery<'q> =
+    sea_orm::sqlx::query::Query<'q, sea_orm::sqlx::Postgres, sea_orm::sqlx::postgres::PgArguments>;
+
+impl PostgresPool for DatabaseConnection {
+    fn postgres_pool(&self) -> Option<&sea_orm::sqlx::PgPool> {
+        (self.get_database_backend() == DbBackend::Postgres)
+            .then(|| self.get_postgres_connection_pool())
+    }
+}
+
 /// Applies every pending migration, then loads the shipped reference data (provinces,
 /// organisations, cadre groups; adding what is missing).
 pub async fn migrate(db: &DatabaseConnection) -> DomainResult<()> {
