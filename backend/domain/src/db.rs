@@ -76,6 +76,36 @@ pub trait PostgresPool {
 pub(crate) type PgQuery<'q> =
     sea_orm::sqlx::query::Query<'q, sea_orm::sqlx::Postgres, sea_orm::sqlx::postgres::PgArguments>;
 
+/// One whole column of a batch statement (`unnest($1::bigint[], ...)`). A statement's columns
+/// are listed once, in order, and go either to sea-orm as values (inside a transaction) or
+/// to sqlx as typed arrays (on the pool: no value per element).
+pub(crate) enum PgArray {
+    Long(Vec<i64>),
+    Int(Vec<i32>),
+    Bool(Vec<bool>),
+    Text(Vec<String>),
+}
+
+impl PgArray {
+    pub(crate) fn value(self) -> sea_orm::Value {
+        match self {
+            Self::Long(v) => v.into(),
+            Self::Int(v) => v.into(),
+            Self::Bool(v) => v.into(),
+            Self::Text(v) => v.into(),
+        }
+    }
+
+    pub(crate) fn bind(self, q: PgQuery<'_>) -> PgQuery<'_> {
+        match self {
+            Self::Long(v) => q.bind(v),
+            Self::Int(v) => q.bind(v),
+            Self::Bool(v) => q.bind(v),
+            Self::Text(v) => q.bind(v),
+        }
+    }
+}
+
 impl PostgresPool for DatabaseConnection {
     fn postgres_pool(&self) -> Option<&sea_orm::sqlx::PgPool> {
         (self.get_database_backend() == DbBackend::Postgres)

@@ -11,7 +11,7 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::db::PgQuery;
+use crate::db::PgArray;
 use crate::entities::learning_event;
 use crate::error::DomainResult;
 
@@ -95,63 +95,37 @@ pub(crate) fn insert_from_arrays(first: usize) -> String {
 
 /// Events as the seven PostgreSQL arrays of [`insert_from_arrays`]: times, actors, verbs,
 /// object types, object ids, courses, results.
-type Columns = (
-    Vec<i64>,
-    Vec<i64>,
-    Vec<String>,
-    Vec<String>,
-    Vec<String>,
-    Vec<i64>,
-    Vec<String>,
-);
-
-fn columns(events: Vec<Event>) -> Columns {
+pub(crate) fn columns(events: Vec<Event>) -> [PgArray; 7] {
     let n = events.len();
-    let mut c: Columns = (
+    let (mut at, mut actors, mut courses) = (
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
+    );
+    let (mut verbs, mut types, mut ids, mut results) = (
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
     for e in events {
-        c.0.push(e.at.timestamp_micros());
-        c.1.push(e.actor_user_id);
-        c.2.push(e.verb.to_owned());
-        c.3.push(e.object_type.to_owned());
-        c.4.push(e.object_id);
-        c.5.push(e.course_id);
-        c.6.push(e.result.unwrap_or_default());
+        at.push(e.at.timestamp_micros());
+        actors.push(e.actor_user_id);
+        verbs.push(e.verb.to_owned());
+        types.push(e.object_type.to_owned());
+        ids.push(e.object_id);
+        courses.push(e.course_id);
+        results.push(e.result.unwrap_or_default());
     }
-    c
-}
-
-/// The arrays as sea-orm values.
-pub(crate) fn values(events: Vec<Event>) -> Vec<sea_orm::Value> {
-    let (at, actors, verbs, types, ids, courses, results) = columns(events);
-    vec![
-        at.into(),
-        actors.into(),
-        verbs.into(),
-        types.into(),
-        ids.into(),
-        courses.into(),
-        results.into(),
+    [
+        PgArray::Long(at),
+        PgArray::Long(actors),
+        PgArray::Text(verbs),
+        PgArray::Text(types),
+        PgArray::Text(ids),
+        PgArray::Long(courses),
+        PgArray::Text(results),
     ]
-}
-
-/// The arrays bound to a sqlx query.
-pub(crate) fn bind(q: PgQuery<'_>, events: Vec<Event>) -> PgQuery<'_> {
-    let (at, actors, verbs, types, ids, courses, results) = columns(events);
-    q.bind(at)
-        .bind(actors)
-        .bind(verbs)
-        .bind(types)
-        .bind(ids)
-        .bind(courses)
-        .bind(results)
 }
 
 /// Writes events (one statement, however many), in the caller's transaction.
@@ -164,7 +138,10 @@ pub async fn record(db: &impl ConnectionTrait, events: Vec<Event>) -> DomainResu
         db.execute_raw(sea_orm::Statement::from_sql_and_values(
             DbBackend::Postgres,
             insert_from_arrays(1),
-            values(events),
+            columns(events)
+                .into_iter()
+                .map(PgArray::value)
+                .collect::<Vec<_>>(),
         ))
         .await?;
         return Ok(());

@@ -34,7 +34,7 @@ use super::completion::{self, module_complete};
 use super::events::{self, Event, object, verb};
 use super::intervals::{self, Interval};
 use super::token::ProgressClaims;
-use crate::db::{PgQuery, PostgresPool};
+use crate::db::{PgArray, PostgresPool};
 use crate::entities::module_progress::{self, Column};
 use crate::error::{DomainError, DomainResult};
 
@@ -491,73 +491,25 @@ fn is_postgres(db: &impl ConnectionTrait) -> bool {
 /// The columns a report changes, each as one PostgreSQL array over the rows, in the order
 /// `d, w, q, iv, wm, pos, r, lr, bf, bu, ca, ua` of the statements below (timestamps in
 /// microseconds since the epoch, no completion as -1).
-struct StateColumns {
-    duration_ms: Vec<i64>,
-    min_watched_percent: Vec<i32>,
-    quiz_required: Vec<bool>,
-    intervals: Vec<String>,
-    watched_ms: Vec<i64>,
-    position_ms: Vec<i64>,
-    reports: Vec<i32>,
-    last_report_at: Vec<i64>,
-    budget_from: Vec<i64>,
-    budget_used_ms: Vec<i64>,
-    completed_at: Vec<i64>,
-    updated_at: Vec<i64>,
-}
-
-impl StateColumns {
-    fn of<'a>(rows: impl Iterator<Item = &'a module_progress::Model> + Clone) -> Self {
-        let column = |f: fn(&module_progress::Model) -> i64| rows.clone().map(f).collect();
-        Self {
-            duration_ms: column(|r| r.duration_ms),
-            min_watched_percent: rows.clone().map(|r| r.min_watched_percent).collect(),
-            quiz_required: rows.clone().map(|r| r.quiz_required).collect(),
-            intervals: rows.clone().map(|r| r.intervals.clone()).collect(),
-            watched_ms: column(|r| r.watched_ms),
-            position_ms: column(|r| r.position_ms),
-            reports: rows.clone().map(|r| r.reports).collect(),
-            last_report_at: column(|r| micros(r.last_report_at)),
-            budget_from: column(|r| micros(r.budget_from)),
-            budget_used_ms: column(|r| r.budget_used_ms),
-            completed_at: column(|r| r.completed_at.map_or(-1, micros)),
-            updated_at: column(|r| micros(r.updated_at)),
-        }
-    }
-
-    /// As sea-orm values, in statement order.
-    fn values(self) -> Vec<sea_orm::Value> {
-        vec![
-            self.duration_ms.into(),
-            self.min_watched_percent.into(),
-            self.quiz_required.into(),
-            self.intervals.into(),
-            self.watched_ms.into(),
-            self.position_ms.into(),
-            self.reports.into(),
-            self.last_report_at.into(),
-            self.budget_from.into(),
-            self.budget_used_ms.into(),
-            self.completed_at.into(),
-            self.updated_at.into(),
-        ]
-    }
-
-    /// Bound to a sqlx query, in statement order.
-    fn bind(self, q: PgQuery<'_>) -> PgQuery<'_> {
-        q.bind(self.duration_ms)
-            .bind(self.min_watched_percent)
-            .bind(self.quiz_required)
-            .bind(self.intervals)
-            .bind(self.watched_ms)
-            .bind(self.position_ms)
-            .bind(self.reports)
-            .bind(self.last_report_at)
-            .bind(self.budget_from)
-            .bind(self.budget_used_ms)
-            .bind(self.completed_at)
-            .bind(self.updated_at)
-    }
+fn state_columns<'a>(
+    rows: impl Iterator<Item = &'a module_progress::Model> + Clone,
+) -> [PgArray; 12] {
+    let long = |f: fn(&module_progress::Model) -> i64| PgArray::Long(rows.clone().map(f).collect());
+    let int = |f: fn(&module_progress::Model) -> i32| PgArray::Int(rows.clone().map(f).collect());
+    [
+        long(|r| r.duration_ms),
+        int(|r| r.min_watched_percent),
+        PgArray::Bool(rows.clone().map(|r| r.quiz_required).collect()),
+        PgArray::Text(rows.clone().map(|r| r.intervals.clone()).collect()),
+        long(|r| r.watched_ms),
+        long(|r| r.position_ms),
+        int(|r| r.reports),
+        long(|r| micros(r.last_report_at)),
+        long(|r| micros(r.budget_from)),
+        long(|r| r.budget_used_ms),
+        long(|r| r.completed_at.map_or(-1, micros)),
+        long(|r| micros(r.updated_at)),
+    ]
 }
 
 /// An update of `module_progress` from the fourteen arrays of [`updated_columns`], passed as
@@ -583,22 +535,12 @@ fn update_from_arrays(first: usize) -> String {
     )
 }
 
-/// Rows read with their versions, as the arrays of [`update_from_arrays`]: ids, the state,
-/// versions.
-fn updated_columns(rows: &[(module_progress::Model, i64)]) -> (Vec<i64>, StateColumns, Vec<i64>) {
-    (
-        rows.iter().map(|(r, _)| r.id).collect(),
-        StateColumns::of(rows.iter().map(|(r, _)| r)),
-        rows.iter().map(|(_, v)| *v).collect(),
-    )
-}
-
-fn updated_values(rows: &[(module_progress::Model, i64)]) -> Vec<sea_orm::Value> {
-    let (ids, state, versions) = updated_columns(rows);
-    let mut values = vec![ids.into()];
-    values.extend(state.values());
-    values.push(versions.into());
-    values
+/// Rows read with their versions, as the arrays of [`update_from_arrays`].
+fn updated_columns(rows: &[(module_progress::Model, i64)]) -> Vec<PgArray> {
+    let mut columns = vec![PgArray::Long(rows.iter().map(|(r, _)| r.id).collect())];
+    columns.extend(state_columns(rows.iter().map(|(r, _)| r)));
+    columns.push(PgArray::Long(rows.iter().map(|(_, v)| *v).collect()));
+    columns
 }
 
 /// An insert of new `module_progress` rows from the sixteen arrays of [`inserted_columns`],
@@ -641,26 +583,18 @@ fn insert_from_arrays(first: usize) -> String {
     )
 }
 
-/// New rows as the arrays of [`insert_from_arrays`]: users, courses, module uids, the state,
-/// creation times.
-type InsertedColumns = (Vec<i64>, Vec<i64>, Vec<String>, StateColumns, Vec<i64>);
-
-fn inserted_columns(rows: &[module_progress::Model]) -> InsertedColumns {
-    (
-        rows.iter().map(|r| r.user_id).collect(),
-        rows.iter().map(|r| r.course_id).collect(),
-        rows.iter().map(|r| r.module_uid.clone()).collect(),
-        StateColumns::of(rows.iter()),
+/// New rows as the arrays of [`insert_from_arrays`].
+fn inserted_columns(rows: &[module_progress::Model]) -> Vec<PgArray> {
+    let mut columns = vec![
+        PgArray::Long(rows.iter().map(|r| r.user_id).collect()),
+        PgArray::Long(rows.iter().map(|r| r.course_id).collect()),
+        PgArray::Text(rows.iter().map(|r| r.module_uid.clone()).collect()),
+    ];
+    columns.extend(state_columns(rows.iter()));
+    columns.push(PgArray::Long(
         rows.iter().map(|r| micros(r.created_at)).collect(),
-    )
-}
-
-fn inserted_values(rows: &[module_progress::Model]) -> Vec<sea_orm::Value> {
-    let (users, courses, uids, state, created) = inserted_columns(rows);
-    let mut values = vec![users.into(), courses.into(), uids.into()];
-    values.extend(state.values());
-    values.push(created.into());
-    values
+    ));
+    columns
 }
 
 /// Writes a whole batch in one statement outside any transaction (PostgreSQL commits a
@@ -700,15 +634,14 @@ async fn write_batch(
         insert_from_arrays(15),
         events::insert_from_arrays(31),
     );
-    let (ids, state, versions) = updated_columns(changed);
+    let mut columns = updated_columns(changed);
+    columns.extend(inserted_columns(created));
+    columns.extend(events::columns(log));
     // The text is ours alone: fixed SQL and numbered placeholders, nothing from a report.
     let query = sea_orm::sqlx::query(sea_orm::sqlx::AssertSqlSafe(sql));
-    let query = state.bind(query.bind(ids)).bind(versions);
-    let (users, courses, uids, state, created_at) = inserted_columns(created);
-    let query = state
-        .bind(query.bind(users).bind(courses).bind(uids))
-        .bind(created_at);
-    let query = events::bind(query, log)
+    let query = columns
+        .into_iter()
+        .fold(query, |q, column| column.bind(q))
         .bind(expected_changed)
         .bind(expected_created);
     let rows = match query.fetch_all(pool).await {
@@ -742,13 +675,13 @@ const CONFLICT: &str = "progress rows changed concurrently";
 async fn execute_arrays(
     db: &impl ConnectionTrait,
     sql: String,
-    values: Vec<sea_orm::Value>,
+    columns: Vec<PgArray>,
 ) -> DomainResult<u64> {
     let done = db
         .execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             sql,
-            values,
+            columns.into_iter().map(PgArray::value),
         ))
         .await?;
     Ok(done.rows_affected())
@@ -764,7 +697,7 @@ async fn insert_rows(
         return Ok(0);
     }
     if is_postgres(db) {
-        return execute_arrays(db, insert_from_arrays(1), inserted_values(&rows)).await;
+        return execute_arrays(db, insert_from_arrays(1), inserted_columns(&rows)).await;
     }
     let rows: Vec<module_progress::ActiveModel> = rows.into_iter().map(super::insertable).collect();
     let mut inserted = 0;
@@ -791,7 +724,7 @@ async fn write_rows(
         return Ok(0);
     }
     if is_postgres(db) {
-        return execute_arrays(db, update_from_arrays(1), updated_values(&rows)).await;
+        return execute_arrays(db, update_from_arrays(1), updated_columns(&rows)).await;
     }
     // SQLite: the write transaction (`BEGIN IMMEDIATE`) already excludes every other writer.
     let count = rows.len() as u64;
