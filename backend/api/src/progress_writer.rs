@@ -27,10 +27,10 @@
 //! the interval, 24–34 ms without). PostgreSQL is the part that replicas share, so its CPU
 //! is what the default saves; 0 turns the wait off.
 
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
-use lms_domain::learning::progress::{self, Ack, Report};
+use lms_domain::learning::progress::{self, Ack, KeyHasher, Report};
 use sea_orm::DatabaseConnection;
 use tokio::sync::{mpsc, oneshot};
 
@@ -73,6 +73,8 @@ pub struct Settings {
 #[derive(Clone)]
 pub struct ProgressWriter {
     shards: Vec<mpsc::Sender<(Report, Reply)>>,
+    /// Routes a learner's module to its writer (the same one for the process's lifetime).
+    route: KeyHasher,
 }
 
 impl ProgressWriter {
@@ -136,14 +138,16 @@ impl ProgressWriter {
                     .map_err(|e| anyhow::anyhow!("connecting the progress writers: {e}"))?;
             }
         }
-        Ok(Self { shards })
+        Ok(Self {
+            shards,
+            route: KeyHasher::default(),
+        })
     }
 
     /// Queues a report and waits until its batch is committed.
     pub async fn submit(&self, report: Report) -> Result<Ack, WriteError> {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (report.claims.user_id, &report.claims.module_uid).hash(&mut h);
-        let shard = &self.shards[(h.finish() % self.shards.len() as u64) as usize];
+        let key = (report.claims.user_id, report.claims.module_uid.as_str());
+        let shard = &self.shards[(self.route.hash_one(key) % self.shards.len() as u64) as usize];
         let (tx, rx) = oneshot::channel();
         shard.try_send((report, tx)).map_err(|_| WriteError::Busy)?;
         match rx.await {
