@@ -12,6 +12,8 @@
 #   BENCH_REF_BIN (optional: a reference build, say the binary from before a change,
 #     measured the same way in the same run; the ratio is printed)
 #   BENCH_PG_PORT (default 5432)
+#   BENCH_PROFILE_DIR (optional: keep each build's callgrind profile there, to read with
+#     `callgrind_annotate --inclusive=yes FILE`)
 #
 # The figures are instructions, not time: valgrind runs without the CPU's SHA extensions, so
 # the progress token's HMAC weighs more here than on the real CPU.
@@ -44,6 +46,10 @@ instructions() {
   local dump
   dump=$(ls "$work"/callgrind.*.1)
   counted=$(callgrind_annotate "$dump" | awk -v n="$requests" '/PROGRAM TOTALS/ { gsub(",", "", $1); printf "%d", $1 / n }')
+  if [[ -n ${BENCH_PROFILE_DIR:-} ]]; then
+    mkdir -p "$BENCH_PROFILE_DIR"
+    cp "$dump" "$BENCH_PROFILE_DIR/callgrind.$(basename "$1").$(date +%s)"
+  fi
   rm -f "$work"/callgrind.*
 }
 

@@ -151,6 +151,28 @@ async fn errors_have_one_json_shape() {
         .await
         .expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(missing.error_code(), "validation");
+    let message = missing.json()["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("password"), "{message}");
+    // The message names the path of the field at fault, however deep.
+    let deep = app
+        .post("/api/v1/progress")
+        .raw(
+            "application/json; charset=utf-8",
+            r#"{"token": "t", "intervals": [[0, 1], [2, "three"]]}"#,
+        )
+        .send()
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    let message = deep.json()["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("intervals[1]"), "{message}");
+    // A JSON body under a `+json` type is read (and here refused for its token, not its type).
+    let suffixed = app
+        .post("/api/v1/progress")
+        .raw("application/vnd.lms+json", r#"{"token": "t"}"#)
+        .send()
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    assert_eq!(suffixed.error_code(), "invalid_progress_token");
     let huge = "x".repeat(200 * 1024);
     let big = app
         .post("/api/v1/auth/login")

@@ -6,7 +6,7 @@ use std::sync::{OnceLock, RwLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderValue, Method, Request as HttpRequest, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, Request as HttpRequest, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use metrics::{Counter, Histogram};
@@ -24,39 +24,40 @@ form-action 'self'; frame-ancestors 'none'";
 const CSP_DOCS: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
 img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
 
+/// The security headers' names and values, made at compile time and cloned per response (a
+/// static `Bytes` clones without counting references). Built per response,
+/// `HeaderValue::from_static` checked every byte of the policy again and a name given as a
+/// string was parsed again (about 3,000 instructions per request, callgrind).
+static POLICY: HeaderValue = HeaderValue::from_static(CSP);
+static DOCS_POLICY: HeaderValue = HeaderValue::from_static(CSP_DOCS);
+static NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
+static DENY: HeaderValue = HeaderValue::from_static("DENY");
+static REFERRER: HeaderValue = HeaderValue::from_static("strict-origin-when-cross-origin");
+static OPENER_POLICY: HeaderName = HeaderName::from_static("cross-origin-opener-policy");
+static SAME_ORIGIN: HeaderValue = HeaderValue::from_static("same-origin");
+static PERMISSIONS_POLICY: HeaderName = HeaderName::from_static("permissions-policy");
+static NO_DEVICES: HeaderValue =
+    HeaderValue::from_static("camera=(), microphone=(), geolocation=()");
+
 /// Adds the security headers to a response (a `MapResponseLayer`: a plain function, no boxed
 /// future per request). The policy is added only where none is set: the API viewer's router
 /// sets its own ([`docs_policy`]).
 pub fn security_headers(mut res: Response) -> Response {
     let h = res.headers_mut();
     h.entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static(CSP));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    h.insert(
-        "cross-origin-opener-policy",
-        HeaderValue::from_static("same-origin"),
-    );
-    h.insert(
-        "permissions-policy",
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
-    );
+        .or_insert_with(|| POLICY.clone());
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF.clone());
+    h.insert(header::X_FRAME_OPTIONS, DENY.clone());
+    h.insert(header::REFERRER_POLICY, REFERRER.clone());
+    h.insert(OPENER_POLICY.clone(), SAME_ORIGIN.clone());
+    h.insert(PERMISSIONS_POLICY.clone(), NO_DEVICES.clone());
     res
 }
 
 /// The API viewer's policy (see [`CSP_DOCS`]).
 pub fn docs_policy(mut res: Response) -> Response {
-    res.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP_DOCS),
-    );
+    res.headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, DOCS_POLICY.clone());
     res
 }
 
