@@ -54,8 +54,9 @@ fn is_json(headers: &HeaderMap) -> bool {
     kind.eq_ignore_ascii_case("application")
         && (subtype.eq_ignore_ascii_case("json")
             || subtype.len() > 5
-                && subtype.is_char_boundary(subtype.len() - 5)
-                && subtype[subtype.len() - 5..].eq_ignore_ascii_case("+json"))
+                && subtype
+                    .get(subtype.len() - 5..)
+                    .is_some_and(|end| end.eq_ignore_ascii_case("+json")))
 }
 
 /// `axum::extract::Query` with the JSON error shape.

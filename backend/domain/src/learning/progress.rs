@@ -664,9 +664,9 @@ async fn write_batch(
         Ok(rows) => rows,
         // Our own message, from the cast in the statement above.
         Err(e) if e.to_string().contains(CONFLICT) => return Ok(None),
-        Err(e) => return Err(DomainError::Internal(format!("writing progress: {e}"))),
+        Err(e) => return Err(sqlx_error("writing progress")(e)),
     };
-    let column = |e: sea_orm::sqlx::Error| DomainError::Internal(format!("reading progress: {e}"));
+    let column = sqlx_error("reading progress");
     let mut version = 0;
     let mut ids = HashMap::with_capacity_and_hasher(created.len(), KeyHasher::default());
     // By position, in the order of the final SELECT: version, id, user_id, module_uid.
@@ -683,6 +683,11 @@ async fn write_batch(
         }
     }
     Ok(Some((version, ids)))
+}
+
+/// An error of a statement sent through sqlx directly, as the domain's error.
+fn sqlx_error(doing: &'static str) -> impl Fn(sea_orm::sqlx::Error) -> DomainError + Copy {
+    move |e| DomainError::Internal(format!("{doing}: {e}"))
 }
 
 /// What [`write_batch`] fails with when a row changed since it was read.
@@ -822,12 +827,10 @@ async fn read_rows_from_pool(
     let rows = query
         .fetch_all(pool)
         .await
-        .map_err(|e| DomainError::Internal(format!("reading progress: {e}")))?;
+        .map_err(sqlx_error("reading progress"))?;
     let mut out = Rows::with_capacity_and_hasher(keys.len(), KeyHasher::default());
     for row in rows {
-        let version: i64 = row
-            .try_get(0)
-            .map_err(|e| DomainError::Internal(format!("reading progress: {e}")))?;
+        let version: i64 = row.try_get(0).map_err(sqlx_error("reading progress"))?;
         let row = module_progress::Model::from_query_result(&sea_orm::QueryResult::from(row), "")?;
         out.insert((row.user_id, row.module_uid.clone()), (row, version));
     }
