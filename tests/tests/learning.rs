@@ -630,19 +630,19 @@ async fn a_batch_that_meets_another_servers_write_loses_neither() {
 
 #[tokio::test]
 async fn a_writers_cached_row_written_meanwhile_is_read_again() {
-    use lms_domain::learning::progress::{RowCache, apply_cached};
+    use lms_domain::learning::progress::{WriterState, apply_cached};
     use sea_orm::ConnectionTrait;
     let app = TestApp::new().await;
     let (course_id, s) = course_and_learner(&app, "Bộ nhớ đệm").await;
     let postgres = app.db.get_database_backend() == sea_orm::DbBackend::Postgres;
 
     // The writer keeps the row it created (PostgreSQL; SQLite always reads).
-    let mut cache = RowCache::new(100);
+    let mut state = WriterState::new(100);
     let report = |from: f64, to: f64| reports_of(s.user_id, course_id, "cached", &[(from, to)]);
-    apply_cached(&app.db, &report(0.0, 10.0), &mut cache)
+    apply_cached(&app.db, &report(0.0, 10.0), &mut state)
         .await
         .unwrap();
-    assert_eq!(cache.len(), usize::from(postgres));
+    assert_eq!(state.rows.len(), usize::from(postgres));
 
     // Someone else (a quiz, another server) writes the row: the writer's copy is stale.
     app.db
@@ -654,11 +654,15 @@ async fn a_writers_cached_row_written_meanwhile_is_read_again() {
         ))
         .await
         .unwrap();
-    let acks = apply_cached(&app.db, &report(10.0, 20.0), &mut cache)
+    let acks = apply_cached(&app.db, &report(10.0, 20.0), &mut state)
         .await
         .unwrap();
     assert_eq!((acks[0].watched_ms, acks[0].added_ms), (30_000, 10_000));
-    assert_eq!(cache.hits(), u64::from(postgres), "the stale copy was used");
+    assert_eq!(
+        state.rows.hits(),
+        u64::from(postgres),
+        "the stale copy was used"
+    );
     assert_eq!(
         progress_row(&app, s.user_id, "cached").await,
         ("[[0,20000],[100000,110000]]".into(), 30_000, 3)
@@ -666,16 +670,16 @@ async fn a_writers_cached_row_written_meanwhile_is_read_again() {
 
     // The batch that found the copy stale was written under locks; the next one reads the
     // row again and is cached again.
-    let acks = apply_cached(&app.db, &report(20.0, 30.0), &mut cache)
+    let acks = apply_cached(&app.db, &report(20.0, 30.0), &mut state)
         .await
         .unwrap();
     assert_eq!(acks[0].watched_ms, 40_000);
-    assert_eq!(cache.len(), usize::from(postgres));
-    let acks = apply_cached(&app.db, &report(30.0, 40.0), &mut cache)
+    assert_eq!(state.rows.len(), usize::from(postgres));
+    let acks = apply_cached(&app.db, &report(30.0, 40.0), &mut state)
         .await
         .unwrap();
     assert_eq!(acks[0].watched_ms, 50_000);
-    assert_eq!(cache.hits(), 2 * u64::from(postgres));
+    assert_eq!(state.rows.hits(), 2 * u64::from(postgres));
     assert_eq!(
         progress_row(&app, s.user_id, "cached").await,
         ("[[0,40000],[100000,110000]]".into(), 50_000, 5)

@@ -79,7 +79,7 @@ pub struct ProgressWriter {
 
 impl ProgressWriter {
     /// Starts the writer tasks, each keeping the rows it wrote last (see
-    /// [`progress::RowCache`]). They stop when the last handle is dropped.
+    /// [`progress::WriterState`]). They stop when the last handle is dropped.
     pub async fn start(db: WriterDb, settings: Settings) -> anyhow::Result<Self> {
         let writers = settings.writers.max(1);
         let max_batch = settings.max_batch.max(1);
@@ -95,7 +95,10 @@ impl ProgressWriter {
             }
             WriterDb::Dedicated { url } => {
                 let (ready_tx, ready_rx) = oneshot::channel();
-                let connections = receivers.len() as u32;
+                // Each writer holds one connection for its usual batches (see
+                // `progress::WriterState`) and takes a second from the pool for a batch that
+                // needs a transaction (one that completes a module, or a retry under locks).
+                let connections = 2 * receivers.len() as u32;
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()?;
@@ -169,7 +172,7 @@ async fn run(
     interval: Duration,
     cached_rows: usize,
 ) {
-    let mut cache = progress::RowCache::new(cached_rows);
+    let mut state = progress::WriterState::new(cached_rows);
     let mut batch = Vec::with_capacity(max_batch);
     let mut last_started: Option<Instant> = None;
     while rx.recv_many(&mut batch, max_batch).await > 0 {
@@ -189,8 +192,8 @@ async fn run(
         let started = Instant::now();
         last_started = Some(started);
         let (reports, replies): (Vec<Report>, Vec<Reply>) = batch.drain(..).unzip();
-        let hits = cache.hits();
-        let result = progress::apply_cached(&db, &reports, &mut cache).await;
+        let hits = state.rows.hits();
+        let result = progress::apply_cached(&db, &reports, &mut state).await;
         metrics::histogram!("lms_progress_batch_size").record(reports.len() as f64);
         let took = started.elapsed();
         metrics::histogram!("lms_progress_batch_seconds").record(took.as_secs_f64());
@@ -201,7 +204,7 @@ async fn run(
                 "slow progress batch"
             );
         }
-        metrics::counter!("lms_progress_rows_cached_total").increment(cache.hits() - hits);
+        metrics::counter!("lms_progress_rows_cached_total").increment(state.rows.hits() - hits);
         match result {
             Ok(acks) => {
                 for (reply, ack) in replies.into_iter().zip(acks) {

@@ -204,21 +204,80 @@ impl RowCache {
     }
 }
 
+/// What one writer keeps between its batches: the rows it wrote last and, on PostgreSQL, the
+/// connection it reads and writes them on.
+///
+/// The connection is held rather than taken from the pool for each batch because sqlx pings
+/// every connection given back to its pool: a round trip (and a wake-up of the PostgreSQL
+/// backend) per batch, hundreds a second per writer. One left unused for [`HELD_IDLE`] goes
+/// back to the pool, which checks it before handing it out again, and one that failed a
+/// statement is dropped: the next batch starts on a connection known to work.
+pub struct WriterState {
+    pub rows: RowCache,
+    /// With the time it was last used.
+    connection: Option<(HeldConnection, std::time::Instant)>,
+}
+
+type HeldConnection = sea_orm::sqlx::pool::PoolConnection<sea_orm::sqlx::Postgres>;
+
+/// How long a writer keeps a connection it does not use.
+const HELD_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl WriterState {
+    /// A writer keeping up to `rows` rows (see [`RowCache::new`]).
+    pub fn new(rows: usize) -> Self {
+        Self {
+            rows: RowCache::new(rows),
+            connection: None,
+        }
+    }
+
+    /// The writer's connection, taken from `pool` when it has none (or held one too long).
+    async fn connection(
+        &mut self,
+        pool: &sea_orm::sqlx::PgPool,
+    ) -> DomainResult<&mut sea_orm::sqlx::PgConnection> {
+        let now = std::time::Instant::now();
+        if self
+            .connection
+            .as_ref()
+            .is_some_and(|(_, used)| now.duration_since(*used) >= HELD_IDLE)
+        {
+            self.connection = None;
+        }
+        let (connection, used) = match self.connection.take() {
+            Some(held) => self.connection.insert(held),
+            None => {
+                let fresh = pool.acquire().await.map_err(sqlx_error("connecting"))?;
+                self.connection.insert((fresh, now))
+            }
+        };
+        *used = now;
+        Ok(&mut **connection)
+    }
+
+    /// Gives up the connection after a statement failed on it.
+    fn drop_connection(&mut self) {
+        self.connection = None;
+    }
+}
+
 /// Applies a batch of reports in one transaction and returns one acknowledgement per report,
 /// in order. On error nothing is applied (the player keeps its intervals and sends again).
 pub async fn apply<C>(db: &C, reports: &[Report]) -> DomainResult<Vec<Ack>>
 where
     C: ConnectionTrait + TransactionTrait + PostgresPool,
 {
-    apply_cached(db, reports, &mut RowCache::new(0)).await
+    apply_cached(db, reports, &mut WriterState::new(0)).await
 }
 
-/// [`apply`], taking the rows it can from `cache` instead of reading them, and leaving there
-/// the rows it wrote.
+/// [`apply`] for a writer that applies batch after batch: it takes the rows it can from
+/// `state`'s cache instead of reading them, leaves there the rows it wrote, and uses
+/// `state`'s connection.
 pub async fn apply_cached<C>(
     db: &C,
     reports: &[Report],
-    cache: &mut RowCache,
+    state: &mut WriterState,
 ) -> DomainResult<Vec<Ack>>
 where
     C: ConnectionTrait + TransactionTrait + PostgresPool,
@@ -228,7 +287,7 @@ where
     }
     let mut reading = Reading::Optimistic;
     for _ in 0..CONFLICT_RETRIES {
-        if let Some(acks) = try_apply(db, reports, reading, cache).await? {
+        if let Some(acks) = try_apply(db, reports, reading, state).await? {
             return Ok(acks);
         }
         tracing::info!(
@@ -249,7 +308,7 @@ async fn try_apply<C>(
     db: &C,
     reports: &[Report],
     reading: Reading,
-    cache: &mut RowCache,
+    state: &mut WriterState,
 ) -> DomainResult<Option<Vec<Ack>>>
 where
     C: ConnectionTrait + TransactionTrait + PostgresPool,
@@ -269,7 +328,7 @@ where
         let mut rows = Rows::with_capacity_and_hasher(keys.len(), KeyHasher::default());
         let mut unknown = Vec::new();
         for k in keys.iter() {
-            match cache.take(k) {
+            match state.rows.take(k) {
                 Some(row) => {
                     rows.insert(k.clone(), row);
                 }
@@ -278,7 +337,13 @@ where
         }
         if !unknown.is_empty() {
             rows.extend(match db.postgres_pool() {
-                Some(pool) => read_rows_from_pool(pool, &unknown).await?,
+                Some(pool) => {
+                    let read = read_rows_on(state.connection(pool).await?, &unknown).await;
+                    if read.is_err() {
+                        state.drop_connection();
+                    }
+                    read?
+                }
                 None => read_rows(db, &unknown, reading).await?,
             });
         }
@@ -407,15 +472,19 @@ where
         .filter(|_| optimistic && completed_modules.is_empty())
     {
         // The usual batch: one statement, committed on its own.
-        let written = write_batch(pool, &changed, &created, log).await?;
+        let written = write_batch(state.connection(pool).await?, &changed, &created, log).await;
+        if written.is_err() {
+            state.drop_connection();
+        }
+        let written = written?;
         if let Some((version, ids)) = &written {
             for (row, _) in changed {
-                cache.put(row, *version);
+                state.rows.put(row, *version);
             }
             for mut row in created {
                 if let Some(id) = ids.get(&(row.user_id, row.module_uid.clone())) {
                     row.id = *id;
-                    cache.put(row, *version);
+                    state.rows.put(row, *version);
                 }
             }
         }
@@ -626,7 +695,7 @@ fn inserted_columns(rows: &[module_progress::Model]) -> Vec<PgArray> {
 /// every element to a value and then to an argument was about an eighth of the server's
 /// instructions per heartbeat (callgrind).
 async fn write_batch(
-    pool: &sea_orm::sqlx::PgPool,
+    connection: &mut sea_orm::sqlx::PgConnection,
     changed: &[(module_progress::Model, i64)],
     created: &[module_progress::Model],
     log: Vec<Event>,
@@ -660,7 +729,7 @@ async fn write_batch(
         .fold(query, |q, column| column.bind(q))
         .bind(expected_changed)
         .bind(expected_created);
-    let rows = match query.fetch_all(pool).await {
+    let rows = match query.fetch_all(connection).await {
         Ok(rows) => rows,
         // Our own message, from the cast in the statement above.
         Err(e) if e.to_string().contains(CONFLICT) => return Ok(None),
@@ -812,11 +881,11 @@ fn key_columns(keys: &[(i64, String)]) -> [PgArray; 2] {
     ]
 }
 
-/// [`read_rows`] without locks, on the pool through sqlx: the usual batch reads this way the
-/// rows of learners new to its writer, without sea-orm's conversions and boxed futures (about
-/// 45,000 instructions of copying per call, callgrind).
-async fn read_rows_from_pool(
-    pool: &sea_orm::sqlx::PgPool,
+/// [`read_rows`] without locks, on a writer's connection through sqlx: the usual batch reads
+/// this way the rows of learners new to its writer, without sea-orm's conversions and boxed
+/// futures (about 45,000 instructions of copying per call, callgrind).
+async fn read_rows_on(
+    connection: &mut sea_orm::sqlx::PgConnection,
     keys: &[(i64, String)],
 ) -> DomainResult<Rows> {
     use sea_orm::FromQueryResult;
@@ -825,7 +894,7 @@ async fn read_rows_from_pool(
         .into_iter()
         .fold(sea_orm::sqlx::query(READ_ROWS), |q, column| column.bind(q));
     let rows = query
-        .fetch_all(pool)
+        .fetch_all(connection)
         .await
         .map_err(sqlx_error("reading progress"))?;
     let mut out = Rows::with_capacity_and_hasher(keys.len(), KeyHasher::default());
