@@ -682,6 +682,27 @@ fn inserted_columns(rows: &[module_progress::Model]) -> Vec<PgArray> {
     columns
 }
 
+/// The statement of [`write_batch`], built once: formatting it for every batch cost about 2 %
+/// of the server's instructions per heartbeat (callgrind, with batches of about 7 reports).
+static WRITE_BATCH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH changed AS ({} RETURNING p.id, p.xmin::text::bigint AS v), \
+           created AS ({} RETURNING id, user_id, module_uid, xmin::text::bigint AS v), \
+           logged AS ({}), \
+           checked AS (SELECT CASE WHEN c.n = $38::bigint AND k.n = $39::bigint \
+               THEN coalesce(c.v, k.v) \
+               ELSE ('{CONFLICT}: ' || c.n || ' of ' || $38::bigint || ' rows updated, ' \
+                 || k.n || ' of ' || $39::bigint || ' created')::bigint END AS version \
+             FROM (SELECT count(*) AS n, max(v) AS v FROM changed) c, \
+               (SELECT count(*) AS n, max(v) AS v FROM created) k) \
+         SELECT checked.version, created.id, created.user_id, created.module_uid \
+         FROM checked LEFT JOIN created ON true",
+        update_from_arrays(1),
+        insert_from_arrays(15),
+        events::insert_from_arrays(31),
+    )
+});
+
 /// Writes a whole batch in one statement outside any transaction (PostgreSQL commits a
 /// statement on its own): the changed rows, each only if still the version read; the new
 /// rows, unless another server created them; and the events. Should any row fail its check
@@ -703,27 +724,11 @@ async fn write_batch(
     use sea_orm::sqlx::Row;
     let expected_changed = changed.len() as i64;
     let expected_created = created.len() as i64;
-    let sql = format!(
-        "WITH changed AS ({} RETURNING p.id, p.xmin::text::bigint AS v), \
-           created AS ({} RETURNING id, user_id, module_uid, xmin::text::bigint AS v), \
-           logged AS ({}), \
-           checked AS (SELECT CASE WHEN c.n = $38::bigint AND k.n = $39::bigint \
-               THEN coalesce(c.v, k.v) \
-               ELSE ('{CONFLICT}: ' || c.n || ' of ' || $38::bigint || ' rows updated, ' \
-                 || k.n || ' of ' || $39::bigint || ' created')::bigint END AS version \
-             FROM (SELECT count(*) AS n, max(v) AS v FROM changed) c, \
-               (SELECT count(*) AS n, max(v) AS v FROM created) k) \
-         SELECT checked.version, created.id, created.user_id, created.module_uid \
-         FROM checked LEFT JOIN created ON true",
-        update_from_arrays(1),
-        insert_from_arrays(15),
-        events::insert_from_arrays(31),
-    );
     let mut columns = updated_columns(changed);
     columns.extend(inserted_columns(created));
     columns.extend(events::columns(log));
     // The text is ours alone: fixed SQL and numbered placeholders, nothing from a report.
-    let query = sea_orm::sqlx::query(sea_orm::sqlx::AssertSqlSafe(sql));
+    let query = sea_orm::sqlx::query(WRITE_BATCH.as_str());
     let query = columns
         .into_iter()
         .fold(query, |q, column| column.bind(q))
