@@ -629,6 +629,53 @@ async fn a_batch_that_meets_another_servers_write_loses_neither() {
 }
 
 #[tokio::test]
+async fn a_writer_whose_connection_broke_takes_a_new_one() {
+    use lms_domain::learning::progress::{WriterState, apply_cached};
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::new().await;
+    // SQLite: every batch is a transaction on the shared pool; no connection is held.
+    if app.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return;
+    }
+    let (course_id, s) = course_and_learner(&app, "Kết nối bị ngắt").await;
+    let mut state = WriterState::new(100);
+    let report = |from: f64, to: f64| reports_of(s.user_id, course_id, "cut", &[(from, to)]);
+    apply_cached(&app.db, &report(0.0, 10.0), &mut state)
+        .await
+        .unwrap();
+
+    // The writer's connection is cut (PostgreSQL restarted, a network fault, an
+    // administrator): every other connection to the test database is terminated.
+    app.db
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .await
+        .unwrap();
+
+    // The batch sent on it fails and applies nothing (the player sends its intervals
+    // again); the writer then takes a new connection and the next batch is applied.
+    assert!(
+        apply_cached(&app.db, &report(10.0, 20.0), &mut state)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        progress_row(&app, s.user_id, "cut").await,
+        ("[[0,10000]]".into(), 10_000, 1)
+    );
+    let acks = apply_cached(&app.db, &report(10.0, 20.0), &mut state)
+        .await
+        .unwrap();
+    assert_eq!((acks[0].watched_ms, acks[0].added_ms), (20_000, 10_000));
+    assert_eq!(
+        progress_row(&app, s.user_id, "cut").await,
+        ("[[0,20000]]".into(), 20_000, 2)
+    );
+}
+
+#[tokio::test]
 async fn a_writers_cached_row_written_meanwhile_is_read_again() {
     use lms_domain::learning::progress::{WriterState, apply_cached};
     use sea_orm::ConnectionTrait;
