@@ -58,7 +58,11 @@ writeback="vm.dirty_background_bytes=$(cat /proc/sys/vm/dirty_background_bytes) 
 printf '\nProgress heartbeats on PostgreSQL (%s learners x %s modules, synchronous_commit=%s, autovacuum=%s, oha and server and PostgreSQL share %s cores)\n' \
   "$learners" "$modules" "$sync" "$autovacuum" "$(nproc)"
 printf 'Kernel writeback: %s\n' "$writeback"
-printf '%-12s %12s %9s %9s %10s %8s   %-42s %s\n' "offered/s" "achieved/s" "p50 ms" "p99 ms" "acked" "errors" "CPU cores used: oha / server / PostgreSQL" "PostgreSQL's own work meanwhile"
+# "per oha": the server's and PostgreSQL's CPU divided by oha's in the same step. oha's work
+# per request does not depend on the build, so on a machine whose speed drifts between runs
+# (seen: oha's own CPU for the same step varied by a fifth) these ratios compare builds
+# where the cores used do not.
+printf '%-12s %12s %9s %9s %10s %8s   %-42s %-22s %s\n' "offered/s" "achieved/s" "p50 ms" "p99 ms" "acked" "errors" "CPU cores used: oha / server / PostgreSQL" "per oha: server / PG" "PostgreSQL's own work meanwhile"
 # PostgreSQL's own work (autovacuum workers, a checkpoint writing) sampled every second: a
 # step's tail often lines up with it.
 (
@@ -85,10 +89,14 @@ for rate in $rates; do
     times) | awk 'NR == 2 { print $1 " " $2 }' | sed 's/[ms]/ /g' | awk '{ print ($1 * 60 + $2 + $3 * 60 + $4) }')
   wall=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')
   cores() { awk -v t="$1" -v hz="$hz" -v w="$wall" 'BEGIN { printf "%.2f", t / hz / w }'; }
-  cpu="$(awk -v c="$oha_cpu" -v w="$wall" 'BEGIN { printf "%.2f", c / w }') / $(cores $(($(ticks "$server") - server_before))) / $(cores $(($(ticks "${pgs[@]}") - pg_before)))"
+  oha_cores=$(awk -v c="$oha_cpu" -v w="$wall" 'BEGIN { printf "%.2f", c / w }')
+  server_cores=$(cores $(($(ticks "$server") - server_before)))
+  pg_cores=$(cores $(($(ticks "${pgs[@]}") - pg_before)))
+  cpu="$oha_cores / $server_cores / $pg_cores"
+  per_oha=$(awk -v o="$oha_cores" -v s="$server_cores" -v p="$pg_cores" 'BEGIN { if (o > 0) printf "%.2f / %.2f", s / o, p / o; else print "-" }')
   read -r rps p50 p99 ok errors < <(/usr/bin/python3 bench/progress.py oha "$work/oha-$rate.json")
   maintenance=$(awk -v s="${started%.*}" -v e="$(date +%s)" '$1 >= s && $1 <= e { $1 = ""; n = split($0, a, ", "); for (i = 1; i <= n; i++) { gsub(/^ +| +$/, "", a[i]); if (a[i] != "" && !(a[i] in seen)) { seen[a[i]] = 1; out = out (out == "" ? "" : "; ") a[i] } } } END { print (out == "" ? "-" : out) }' "$work/maintenance.log")
-  printf '%-12s %12s %9s %9s %10s %8s   %-42s %s\n' "$rate" "$rps" "$p50" "$p99" "$ok" "$errors" "$cpu" "$maintenance"
+  printf '%-12s %12s %9s %9s %10s %8s   %-42s %-22s %s\n' "$rate" "$rps" "$p50" "$p99" "$ok" "$errors" "$cpu" "$per_oha" "$maintenance"
   acked_total=$((acked_total + ok))
   # Sustained: this step and every slower one kept p99 under 25 ms with no error.
   if [[ $errors == 0 ]] && awk -v p="$p99" 'BEGIN { exit !(p < 25) }' && awk -v a="$rps" -v r="$rate" 'BEGIN { exit !(a >= 0.95 * r) }'; then
