@@ -232,6 +232,20 @@ impl WriterState {
         }
     }
 
+    /// Runs `statement` on the writer's connection. A connection on which it failed is given
+    /// up, so that the next batch starts on one known to work.
+    async fn on_connection<T>(
+        &mut self,
+        pool: &sea_orm::sqlx::PgPool,
+        statement: impl AsyncFnOnce(&mut sea_orm::sqlx::PgConnection) -> DomainResult<T>,
+    ) -> DomainResult<T> {
+        let done = statement(self.connection(pool).await?).await;
+        if done.is_err() {
+            self.connection = None;
+        }
+        done
+    }
+
     /// The writer's connection, taken from `pool` when it has none (or held one too long).
     async fn connection(
         &mut self,
@@ -254,11 +268,6 @@ impl WriterState {
         };
         *used = now;
         Ok(&mut **connection)
-    }
-
-    /// Gives up the connection after a statement failed on it.
-    fn drop_connection(&mut self) {
-        self.connection = None;
     }
 }
 
@@ -338,11 +347,9 @@ where
         if !unknown.is_empty() {
             rows.extend(match db.postgres_pool() {
                 Some(pool) => {
-                    let read = read_rows_on(state.connection(pool).await?, &unknown).await;
-                    if read.is_err() {
-                        state.drop_connection();
-                    }
-                    read?
+                    state
+                        .on_connection(pool, async |c| read_rows_on(c, &unknown).await)
+                        .await?
                 }
                 None => read_rows(db, &unknown, reading).await?,
             });
@@ -472,11 +479,11 @@ where
         .filter(|_| optimistic && completed_modules.is_empty())
     {
         // The usual batch: one statement, committed on its own.
-        let written = write_batch(state.connection(pool).await?, &changed, &created, log).await;
-        if written.is_err() {
-            state.drop_connection();
-        }
-        let written = written?;
+        let written = state
+            .on_connection(pool, async |c| {
+                write_batch(c, &changed, &created, log).await
+            })
+            .await?;
         if let Some((version, ids)) = &written {
             for (row, _) in changed {
                 state.rows.put(row, *version);
