@@ -110,6 +110,23 @@ async fn security_headers_and_request_ids() {
         "{docs_csp}"
     );
     assert_eq!(docs.headers["x-content-type-options"], "nosniff");
+    // JSON answers (here an error) load nothing: the strictest policy, not the pages'.
+    let json = app
+        .get("/api/v1/me")
+        .send()
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    assert!(
+        json.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    assert_eq!(
+        json.headers["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+    assert_eq!(json.headers["x-frame-options"], "DENY");
     let given = app
         .get("/healthz")
         .header("x-request-id", "abc-123")
