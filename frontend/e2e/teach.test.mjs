@@ -155,8 +155,18 @@ test('a trainer builds and publishes a course; a visitor finds it and enrols', {
     await page.getByLabel(vi['catalogue-search-label'], { exact: true }).fill(`quyen cua nguoi khuyet tat ${suffix}`);
     await page.getByRole('button', { name: vi['catalogue-search-submit'], exact: true }).click();
     const card = page.locator('.card', { hasText: title });
-    await card.locator('img.card-cover').waitFor();
-    assert.ok(await card.locator('img.card-cover').evaluate((img) => img.complete && img.naturalWidth > 0), 'the cover shows in the catalogue');
+    const cardCover = card.locator('img.card-cover');
+    await cardCover.scrollIntoViewIfNeeded();
+    // The cover is lazy-loaded: visible is not yet loaded, so wait for its load (or error).
+    assert.ok(await cardCover.evaluate(async (img) => {
+      if (!img.complete) {
+        await new Promise((done) => {
+          img.addEventListener('load', done, { once: true });
+          img.addEventListener('error', done, { once: true });
+        });
+      }
+      return img.naturalWidth > 0;
+    }), 'the cover shows in the catalogue');
     await page.locator('.card-title a', { hasText: title }).click();
     await expectHeading(page, title);
     assert.ok(!(await page.content()).includes('CEDAW'), 'quiz options stay hidden');
