@@ -45,6 +45,20 @@ ticks() {
   echo "$total"
 }
 hz=$(getconf CLK_TCK)
+# The whole machine's idle and busy time so far (clock ticks, from the first line of
+# /proc/stat: idle + iowait, then the rest).
+machine_ticks() { awk '/^cpu / { idle = $5 + $6; busy = 0; for (i = 2; i <= NF; i++) busy += $i; print idle, busy - idle }' /proc/stat; }
+# The server's own view so far, from its /metrics: heartbeats answered (200) within 25 ms and
+# in all, measured from when a request reaches the router to its answer; progress batches
+# that took over 25 ms and in all.
+server_counts() {
+  curl -fsS "$base/metrics" | awk '
+    /^http_request_duration_seconds_bucket\{/ && /route="\/api\/v1\/progress"/ && /status="200"/ {
+      if (/le="0.025"/) fast += $NF; if (/le="\+Inf"/) all += $NF }
+    /^lms_progress_batch_seconds_bucket\{le="0.025"\}/ { batches_fast = $NF }
+    /^lms_progress_batch_seconds_count/ { batches = $NF }
+    END { printf "%d %d %d %d\n", fast, all, batches - batches_fast, batches }'
+}
 pg_pids() { pgrep -x postgres || pgrep -f '^postgres: ' || true; }
 
 # Warm-up (not reported): the pool's connections, their prepared statements, the caches.
@@ -62,7 +76,13 @@ printf 'Kernel writeback: %s\n' "$writeback"
 # per request does not depend on the build, so on a machine whose speed drifts between runs
 # (seen: oha's own CPU for the same step varied by a fifth) these ratios compare builds
 # where the cores used do not.
-printf '%-12s %12s %9s %9s %10s %8s   %-42s %-22s %s\n' "offered/s" "achieved/s" "p50 ms" "p99 ms" "acked" "errors" "CPU cores used: oha / server / PostgreSQL" "per oha: server / PG" "PostgreSQL's own work meanwhile"
+# "server <25ms%": the share of the step's heartbeats the server answered within 25 ms by its
+# own /metrics (from the router to the answer). oha's latency-corrected p99 also counts the
+# wait for a free connection, the kernel and the run queues, so a gap between the two says
+# where the tail is. "batches >25 ms": the writers' batches (one commit each) that took
+# longer. "idle%": the whole machine's idle CPU during the step; near 0 the cores are the
+# limit, not the disk or the code's waits.
+printf '%-12s %12s %9s %9s %10s %8s   %-13s %-16s %-42s %6s   %-22s %s\n' "offered/s" "achieved/s" "p50 ms" "p99 ms" "acked" "errors" "server <25ms%" "batches >25 ms" "CPU cores used: oha / server / PostgreSQL" "idle%" "per oha: server / PG" "PostgreSQL's own work meanwhile"
 # PostgreSQL's own work (autovacuum workers, a checkpoint writing) sampled every second: a
 # step's tail often lines up with it.
 (
@@ -82,7 +102,10 @@ for rate in $rates; do
   # between steps as it would, so that dead row versions do not pile up across the steps.
   [[ $autovacuum == on ]] || psql_db -d "$db" -c "VACUUM (ANALYZE) module_progress" -c "VACUUM (ANALYZE) learning_events" >/dev/null
   mapfile -t pgs < <(pg_pids)
-  server_before=$(ticks "$server"); pg_before=$(ticks "${pgs[@]}"); started=$(date +%s.%N)
+  server_before=$(ticks "$server"); pg_before=$(ticks "${pgs[@]}")
+  read -r idle_before busy_before < <(machine_ticks)
+  read -r fast_before answered_before slow_before batches_before < <(server_counts)
+  started=$(date +%s.%N)
   # `times` in the subshell prints the CPU time of its children: oha's, exactly.
   oha_cpu=$( (oha --no-tui --output-format json -q "$rate" --latency-correction -z "${seconds}s" -w -c "$connections" \
     -m POST -T application/json -Z "$work/bodies.ndjson" "$base/api/v1/progress" >"$work/oha-$rate.json"
@@ -93,10 +116,15 @@ for rate in $rates; do
   server_cores=$(cores $(($(ticks "$server") - server_before)))
   pg_cores=$(cores $(($(ticks "${pgs[@]}") - pg_before)))
   cpu="$oha_cores / $server_cores / $pg_cores"
+  read -r idle_after busy_after < <(machine_ticks)
+  idle=$(awk -v i=$((idle_after - idle_before)) -v b=$((busy_after - busy_before)) 'BEGIN { printf "%.0f", 100 * i / (i + b) }')
+  read -r fast_after answered_after slow_after batches_after < <(server_counts)
+  within=$(awk -v f=$((fast_after - fast_before)) -v a=$((answered_after - answered_before)) 'BEGIN { if (a > 0) printf "%.2f", 100 * f / a; else print "-" }')
+  slow="$((slow_after - slow_before)) of $((batches_after - batches_before))"
   per_oha=$(awk -v o="$oha_cores" -v s="$server_cores" -v p="$pg_cores" 'BEGIN { if (o > 0) printf "%.2f / %.2f", s / o, p / o; else print "-" }')
   read -r rps p50 p99 ok errors < <(/usr/bin/python3 bench/progress.py oha "$work/oha-$rate.json")
   maintenance=$(awk -v s="${started%.*}" -v e="$(date +%s)" '$1 >= s && $1 <= e { $1 = ""; n = split($0, a, ", "); for (i = 1; i <= n; i++) { gsub(/^ +| +$/, "", a[i]); if (a[i] != "" && !(a[i] in seen)) { seen[a[i]] = 1; out = out (out == "" ? "" : "; ") a[i] } } } END { print (out == "" ? "-" : out) }' "$work/maintenance.log")
-  printf '%-12s %12s %9s %9s %10s %8s   %-42s %-22s %s\n' "$rate" "$rps" "$p50" "$p99" "$ok" "$errors" "$cpu" "$per_oha" "$maintenance"
+  printf '%-12s %12s %9s %9s %10s %8s   %-13s %-16s %-42s %6s   %-22s %s\n' "$rate" "$rps" "$p50" "$p99" "$ok" "$errors" "$within" "$slow" "$cpu" "$idle" "$per_oha" "$maintenance"
   acked_total=$((acked_total + ok))
   # Sustained: this step and every slower one kept p99 under 25 ms with no error.
   if [[ $errors == 0 ]] && awk -v p="$p99" 'BEGIN { exit !(p < 25) }' && awk -v a="$rps" -v r="$rate" 'BEGIN { exit !(a >= 0.95 * r) }'; then
