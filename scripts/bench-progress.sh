@@ -84,16 +84,18 @@ printf 'Kernel writeback: %s\n' "$writeback"
 # limit, not the disk or the code's waits.
 printf '%-12s %12s %9s %9s %10s %8s   %-13s %-16s %-42s %6s   %-22s %s\n' "offered/s" "achieved/s" "p50 ms" "p99 ms" "acked" "errors" "server <25ms%" "batches >25 ms" "CPU cores used: oha / server / PostgreSQL" "idle%" "per oha: server / PG" "PostgreSQL's own work meanwhile"
 # PostgreSQL's own work (autovacuum workers, a checkpoint writing) sampled every second: a
-# step's tail often lines up with it.
-(
-  while sleep 1; do
-    psql_db -d "$db" -At -F ' ' -c "SELECT extract(epoch FROM now())::bigint, string_agg(CASE
-        WHEN backend_type = 'checkpointer' THEN 'checkpoint'
-        ELSE regexp_replace(regexp_replace(query, '^autovacuum: ', ''), ' public\\.| \\(to prevent wraparound\\)', ' ', 'g') END, ', ')
-      FROM pg_stat_activity
-      WHERE backend_type = 'autovacuum worker' OR (backend_type = 'checkpointer' AND wait_event = 'CheckpointWriteDelay')" 2>/dev/null || true
-  done
-) >"$work/maintenance.log" &
+# step's tail often lines up with it. One psql on one connection: starting psql every
+# second (a Perl wrapper on Debian, then a new connection) took 1.7 % of the 2 cores, from
+# the load being measured.
+sample="SELECT extract(epoch FROM now())::bigint, string_agg(CASE
+    WHEN backend_type = 'checkpointer' THEN 'checkpoint'
+    ELSE regexp_replace(regexp_replace(query, '^autovacuum: ', ''), ' public\\.| \\(to prevent wraparound\\)', ' ', 'g') END, ', ')
+  FROM pg_stat_activity
+  WHERE backend_type = 'autovacuum worker' OR (backend_type = 'checkpointer' AND wait_event = 'CheckpointWriteDelay');"
+# `exec`, so that `$!` is psql itself: stopping it ends the loop too (at its next write).
+while sleep 1; do printf '%s\n' "$sample"; done |
+  { PGOPTIONS="--client-min-messages=warning" exec psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres \
+    -d "$db" -At -F ' ' >"$work/maintenance.log" 2>/dev/null; } &
 sampler=$!
 best=0
 missed=
