@@ -94,8 +94,7 @@ sample="SELECT extract(epoch FROM now())::bigint, string_agg(CASE
   WHERE backend_type = 'autovacuum worker' OR (backend_type = 'checkpointer' AND wait_event = 'CheckpointWriteDelay');"
 # `exec`, so that `$!` is psql itself: stopping it ends the loop too (at its next write).
 while sleep 1; do printf '%s\n' "$sample"; done |
-  { PGOPTIONS="--client-min-messages=warning" exec psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres \
-    -d "$db" -At -F ' ' >"$work/maintenance.log" 2>/dev/null; } &
+  { PGOPTIONS="--client-min-messages=warning" exec psql "${psql_options[@]}" -d "$db" -At -F ' ' >"$work/maintenance.log" 2>/dev/null; } &
 sampler=$!
 best=0
 missed=

@@ -23,7 +23,8 @@ work=$(mktemp -d /tmp/lms-bench-progress.XXXXXX)
 server=
 sampler=
 db=lms_bench_progress
-psql_db() { PGOPTIONS="--client-min-messages=warning" psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres "$@"; }
+psql_options=(-q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres)
+psql_db() { PGOPTIONS="--client-min-messages=warning" psql "${psql_options[@]}" "$@"; }
 cleanup() {
   [[ -n $sampler ]] && kill "$sampler" 2>/dev/null
   [[ -n $server ]] && kill "$server" 2>/dev/null
