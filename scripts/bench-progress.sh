@@ -127,8 +127,17 @@ for rate in $rates; do
   maintenance=$(awk -v s="${started%.*}" -v e="$(date +%s)" '$1 >= s && $1 <= e { $1 = ""; n = split($0, a, ", "); for (i = 1; i <= n; i++) { gsub(/^ +| +$/, "", a[i]); if (a[i] != "" && !(a[i] in seen)) { seen[a[i]] = 1; out = out (out == "" ? "" : "; ") a[i] } } } END { print (out == "" ? "-" : out) }' "$work/maintenance.log")
   printf '%-12s %12s %9s %9s %10s %8s   %-13s %-16s %-42s %6s   %-22s %s\n' "$rate" "$rps" "$p50" "$p99" "$ok" "$errors" "$within" "$slow" "$cpu" "$idle" "$per_oha" "$maintenance"
   acked_total=$((acked_total + ok))
+  kept_up=false
+  awk -v a="$rps" -v r="$rate" 'BEGIN { exit !(a > 0 && a >= 0.95 * r) }' && kept_up=true
+  # The CPU one heartbeat costs, from the fastest step that kept up with its rate (past it,
+  # the queues grow and a step's CPU no longer answers its heartbeats alone).
+  if $kept_up; then
+    read -r cost_oha cost_server cost_pg < <(awk -v o="$oha_cores" -v s="$server_cores" -v p="$pg_cores" -v a="$rps" \
+      'BEGIN { printf "%.0f %.0f %.0f\n", o / a * 1e6, s / a * 1e6, p / a * 1e6 }')
+    cost_rate=$rate
+  fi
   # Sustained: this step and every slower one kept p99 under 25 ms with no error.
-  if [[ $errors == 0 ]] && awk -v p="$p99" 'BEGIN { exit !(p < 25) }' && awk -v a="$rps" -v r="$rate" 'BEGIN { exit !(a >= 0.95 * r) }'; then
+  if [[ $errors == 0 ]] && $kept_up && awk -v p="$p99" 'BEGIN { exit !(p < 25) }'; then
     [[ -n $missed ]] || best=$rps
   else
     missed=${missed:-$rate}
@@ -167,5 +176,12 @@ pg_tps=$(PGSSLMODE=disable pgbench -h 127.0.0.1 -p "$pg_port" -U postgres -n -c 
   awk '/^tps/ {print int($3)}')
 printf '\n%-58s %10s\n' "sustained heartbeats/s: p99 < 25 ms, no errors up to there" "$best"
 [[ -z $missed ]] || printf '%-58s %10s\n' "first step that missed (a faster one may still pass)" "$missed"
+if [[ -n ${cost_rate:-} ]]; then
+  # What the cores allow at that cost, if oha, the server and PostgreSQL had them all: a
+  # ceiling no build can pass on this machine without making a heartbeat cheaper.
+  cost_total=$((cost_oha + cost_server + cost_pg))
+  printf '%-58s %10s\n' "CPU per heartbeat at $cost_rate/s, µs: oha + server + PG" "$cost_oha + $cost_server + $cost_pg = $cost_total"
+  printf '%-58s %10s\n' "the $(nproc) cores' ceiling at that cost, heartbeats/s" "$(($(nproc) * 1000000 / (cost_total > 0 ? cost_total : 1)))"
+fi
 printf '%-58s %10s\n' "pgbench, same write, one commit per report (32 clients)" "$pg_tps"
 printf '%-58s %10.2f\n' "ratio ours / pgbench" "$(awk -v a="$best" -v b="$pg_tps" 'BEGIN { print (b > 0 ? a / b : 0) }')"
