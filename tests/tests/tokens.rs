@@ -167,7 +167,9 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
         .await
         .expect(StatusCode::OK);
 
-    // The rotated token comes back: someone copied it. The whole login ends.
+    // The rotated token comes back after the grace window: someone copied it. The whole
+    // login ends.
+    backdate_swap(&app, &s.refresh_token, 31).await;
     let reuse = app
         .post("/api/v1/auth/refresh")
         .json(&json!({"refresh_token": s.refresh_token}))
@@ -196,6 +198,129 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
     app.get("/api/v1/me")
         .bearer(&again.access_token)
         .send()
+        .await
+        .expect(StatusCode::OK);
+}
+
+/// Moves the moment `token` was swapped `seconds` into the past.
+async fn backdate_swap(app: &TestApp, token: &str, seconds: i64) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let digest = lms_domain::tokens::digest(token);
+    let at = chrono::Utc::now() - chrono::Duration::seconds(seconds);
+    let backend = app.db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DatabaseBackend::Postgres => {
+            "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2"
+        }
+        _ => "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?",
+    };
+    let done = app
+        .db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [at.into(), digest.into()],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(done.rows_affected(), 1, "the token was swapped");
+}
+
+async fn refresh_with(app: &TestApp, token: &str) -> lms_tests::TestResponse {
+    app.post("/api/v1/auth/refresh")
+        .json(&json!({"refresh_token": token}))
+        .send()
+        .await
+}
+
+#[tokio::test]
+async fn two_tabs_refreshing_at_once_get_the_same_successor_and_stay_logged_in() {
+    let app = TestApp::new().await;
+    let s = app.user_with(&[]).await;
+    // Both requests race with the same token.
+    let (a, b) = tokio::join!(
+        refresh_with(&app, &s.refresh_token),
+        refresh_with(&app, &s.refresh_token)
+    );
+    let (a, b) = (
+        a.expect(StatusCode::OK).json(),
+        b.expect(StatusCode::OK).json(),
+    );
+    assert_eq!(
+        a["refresh_token"], b["refresh_token"],
+        "one successor for both"
+    );
+    let next = a["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(next, s.refresh_token);
+    for access in [&a["access_token"], &b["access_token"]] {
+        app.get("/api/v1/me")
+            .bearer(access.as_str().unwrap())
+            .send()
+            .await
+            .expect(StatusCode::OK);
+    }
+    // A third late request of the same tab pair, still within the window: same answer.
+    let c = refresh_with(&app, &s.refresh_token)
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(c["refresh_token"], a["refresh_token"]);
+    // The successor works once, as any refresh token.
+    let after = refresh_with(&app, &next)
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_ne!(after["refresh_token"].as_str().unwrap(), next);
+    app.get("/api/v1/me")
+        .bearer(after["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .expect(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_spent_token_whose_successor_was_used_ends_the_login_even_within_the_window() {
+    let app = TestApp::new().await;
+    let s = app.user_with(&[]).await;
+    let first = refresh_with(&app, &s.refresh_token)
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    let next = first["refresh_token"].as_str().unwrap().to_owned();
+    let second = refresh_with(&app, &next)
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    // The thief replays the first token seconds later: its successor is spent, so this is
+    // not a race of the owner's tabs.
+    let reuse = refresh_with(&app, &s.refresh_token)
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    assert_eq!(reuse.error_code(), "invalid_token");
+    app.get("/api/v1/me")
+        .bearer(second["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    refresh_with(&app, second["refresh_token"].as_str().unwrap())
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_forged_refresh_token_is_refused_without_touching_the_login() {
+    let app = TestApp::new().await;
+    let s = app.user_with(&[]).await;
+    // The successor of a real token, computed with another secret.
+    let other = lms_domain::tokens::TokenKeys::new(
+        b"not-the-deployment-secret-at-all",
+        chrono::Duration::minutes(15),
+        chrono::Duration::days(30),
+    );
+    refresh_with(&app, &other.successor_of(&s.refresh_token))
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    refresh_with(&app, &s.refresh_token)
         .await
         .expect(StatusCode::OK);
 }

@@ -334,8 +334,18 @@ async fn issue_pair<C: ConnectionTrait>(
     user_id: i64,
     session_id: &str,
 ) -> DomainResult<IssuedTokens> {
+    issue_pair_with(db, config, user_id, session_id, tokens::random_token()).await
+}
+
+/// Stores `refresh` (as its digest) for the session and hands it out with a new access token.
+async fn issue_pair_with<C: ConnectionTrait>(
+    db: &C,
+    config: &AccountsConfig,
+    user_id: i64,
+    session_id: &str,
+    refresh: String,
+) -> DomainResult<IssuedTokens> {
     let now = Utc::now();
-    let refresh = tokens::random_token();
     refresh_token::ActiveModel {
         session_id: Set(session_id.to_owned()),
         token_hash: Set(tokens::digest(&refresh)),
@@ -389,15 +399,18 @@ where
 }
 
 /// Swaps a refresh token for a new pair. A token that was already swapped revokes the whole
-/// session: someone else holds a copy.
+/// session (someone else holds a copy), unless it was swapped within
+/// [`REFRESH_REUSE_GRACE`] and its successor is unused: then the same successor is handed
+/// out again, so that two tabs refreshing at once stay logged in.
 pub async fn refresh<C>(db: &C, config: &AccountsConfig, token: &str) -> DomainResult<IssuedTokens>
 where
     C: ConnectionTrait + TransactionTrait,
 {
     let now = Utc::now();
+    let token = token.trim();
     let txn = crate::db::begin_write(db).await?;
     let found = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(tokens::digest(token.trim())))
+        .filter(refresh_token::Column::TokenHash.eq(tokens::digest(token)))
         .one(&txn)
         .await?
         .ok_or(DomainError::InvalidToken)?;
@@ -408,13 +421,27 @@ where
     if sess.revoked_at.is_some() || found.expires_at < now {
         return Err(DomainError::InvalidToken);
     }
+    let owner = user::Entity::find_by_id(sess.user_id).one(&txn).await?;
+    if !owner.is_some_and(|u| u.is_active) {
+        return Err(DomainError::InvalidToken);
+    }
     let swapped = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
         .filter(refresh_token::Column::Id.eq(found.id))
         .filter(refresh_token::Column::UsedAt.is_null())
         .exec(&txn)
         .await?;
-    if found.used_at.is_some() || swapped.rows_affected != 1 {
+    let successor = config.keys.successor_of(token);
+    if swapped.rows_affected != 1 {
+        // Swapped already. Within the grace window, by a request racing this one (a second
+        // tab): hand out the same successor, as long as nobody has used it yet. Otherwise
+        // someone holds a copy of a spent token: the whole login ends.
+        if let Some(issued) =
+            successor_within_grace(&txn, config, &found, &sess, &successor, now).await?
+        {
+            txn.commit().await?;
+            return Ok(issued);
+        }
         revoke_session(&txn, &sess.id, "refresh_reuse").await?;
         audit::record(
             &txn,
@@ -424,18 +451,54 @@ where
         txn.commit().await?;
         return Err(DomainError::InvalidToken);
     }
-    let owner = user::Entity::find_by_id(sess.user_id).one(&txn).await?;
-    if !owner.is_some_and(|u| u.is_active) {
-        return Err(DomainError::InvalidToken);
-    }
     session::Entity::update_many()
         .col_expr(session::Column::LastUsedAt, Expr::value(now))
         .filter(session::Column::Id.eq(&sess.id))
         .exec(&txn)
         .await?;
-    let issued = issue_pair(&txn, config, sess.user_id, &sess.id).await?;
+    let issued = issue_pair_with(&txn, config, sess.user_id, &sess.id, successor).await?;
     txn.commit().await?;
     Ok(issued)
+}
+
+/// How long after a refresh token was swapped a request presenting it again is taken for a
+/// race of the same client (two tabs, a retried request) and answered with the same
+/// successor, rather than for a stolen copy.
+pub const REFRESH_REUSE_GRACE: Duration = Duration::seconds(30);
+
+/// The successor of `spent` when `spent` was swapped less than [`REFRESH_REUSE_GRACE`] ago
+/// and its successor is still unused; `None` when the reuse must end the login.
+async fn successor_within_grace(
+    db: &impl ConnectionTrait,
+    config: &AccountsConfig,
+    spent: &refresh_token::Model,
+    sess: &session::Model,
+    successor: &str,
+    now: chrono::DateTime<Utc>,
+) -> DomainResult<Option<IssuedTokens>> {
+    // Read again: the row we found may have been swapped by the request we raced.
+    let used_at = refresh_token::Entity::find_by_id(spent.id)
+        .one(db)
+        .await?
+        .and_then(|t| t.used_at);
+    if used_at.is_none_or(|at| now - at > REFRESH_REUSE_GRACE) {
+        return Ok(None);
+    }
+    let next = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(tokens::digest(successor)))
+        .filter(refresh_token::Column::SessionId.eq(&sess.id))
+        .one(db)
+        .await?;
+    match next {
+        Some(next) if next.used_at.is_none() && next.expires_at > now => Ok(Some(IssuedTokens {
+            access_token: config.keys.issue_access(sess.user_id, &sess.id)?,
+            refresh_token: successor.to_owned(),
+            expires_in: config.keys.access_ttl.num_seconds(),
+            user_id: sess.user_id,
+            session_id: sess.id.clone(),
+        })),
+        _ => Ok(None),
+    }
 }
 
 async fn revoke_session(

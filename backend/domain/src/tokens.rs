@@ -43,6 +43,8 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Keys the derivation of a refresh token's successor (see [`TokenKeys::successor_of`]).
+    successor_key: [u8; 32],
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
 }
@@ -69,9 +71,26 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            successor_key: Sha256::new()
+                .chain_update(b"lms refresh-token successor\0")
+                .chain_update(secret)
+                .finalize()
+                .into(),
             access_ttl,
             refresh_ttl,
         }
+    }
+
+    /// The refresh token that replaces `token` when it is swapped: a keyed hash of it, so
+    /// that two requests racing with the same token (two tabs) are handed the same successor
+    /// without the successor ever being stored in clear. Without the deployment's secret it
+    /// cannot be computed from `token`.
+    pub fn successor_of(&self, token: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.successor_key)
+            .expect("HMAC takes a key of any length");
+        mac.update(token.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
     /// Issues an access token for a user's session.
@@ -141,6 +160,23 @@ mod tests {
         let c = k.verify_access(&t).unwrap();
         assert_eq!(c.user_id().unwrap(), 42);
         assert_eq!(c.sid, "s1");
+    }
+
+    #[test]
+    fn successor_is_stable_for_a_token_and_secret() {
+        let k = keys();
+        let t = random_token();
+        assert_eq!(k.successor_of(&t), k.successor_of(&t));
+        assert_ne!(k.successor_of(&t), k.successor_of(&random_token()));
+        assert_ne!(k.successor_of(&t), t);
+        let other = TokenKeys::new(
+            b"another-secret-another-secret-xx",
+            Duration::minutes(1),
+            Duration::days(1),
+        );
+        assert_ne!(other.successor_of(&t), k.successor_of(&t));
+        // As long as a random token, and as URL-safe.
+        assert_eq!(k.successor_of(&t).len(), t.len());
     }
 
     #[test]

@@ -14,7 +14,8 @@ pub struct RefreshParams {
 }
 
 /// Swap a refresh token for a new pair. Each refresh token works once; presenting a used one
-/// again ends the whole login (someone else has a copy).
+/// again ends the whole login (someone else has a copy), except within 30 seconds of its
+/// swap while its successor is unused: then the same successor comes back (two tabs).
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "accounts",
     request_body = RefreshParams,
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody)))]
