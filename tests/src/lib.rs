@@ -291,6 +291,7 @@ impl TestAppBuilder {
             trust_proxy: false,
             auto_migrate: false,
             mail_poll_ms: 50,
+            mail_senders: 4,
             upload_max_bytes: 10 * 1024 * 1024,
             upload_quota_bytes: 16 * 1024 * 1024,
             progress_writers: 2,

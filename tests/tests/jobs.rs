@@ -1,9 +1,12 @@
-//! The job queue on a real database: claims are exclusive, leases expire, retries back off.
+//! The job queue on a real database: claims are exclusive, leases expire, retries back off;
+//! the mail outbox puts account mail first, replaces a waiting copy and caps a flood.
 
 use chrono::Duration;
+use lms_domain::entities::job;
 use lms_domain::jobs::{self, Failure, status};
+use lms_domain::mail::{self, Enqueued, MailTemplate, OutgoingMail};
 use lms_tests::TestApp;
-use sea_orm::EntityTrait;
+use sea_orm::{EntityTrait, TransactionTrait};
 use serde_json::json;
 
 #[tokio::test]
@@ -181,4 +184,181 @@ async fn permanent_failures_and_cancellation_stop_at_once() {
         jobs::find(&app.db, id).await.unwrap().unwrap().status,
         status::CANCELLED
     );
+}
+
+// The mail outbox. These tests work inside a transaction so that the running app's own mail
+// senders cannot claim the jobs between two steps.
+
+fn mail(template: MailTemplate, to: &str) -> OutgoingMail {
+    OutgoingMail {
+        template,
+        to: to.to_owned(),
+        lang: "vi".into(),
+        vars: json!({"link": format!("https://lms.test/{}", rand::random::<u32>())}),
+    }
+}
+
+async fn mail_jobs(db: &impl sea_orm::ConnectionTrait, to: &str) -> Vec<job::Model> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    job::Entity::find()
+        .filter(job::Column::Kind.eq(jobs::kinds::MAIL_SEND))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.payload["to"].as_str() == Some(to))
+        .collect()
+}
+
+async fn mark_sent(db: &impl sea_orm::ConnectionTrait, id: i64) {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let mut j = job::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    j.status = Set(status::DONE.to_owned());
+    j.update(db).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_newer_mail_of_one_kind_to_one_person_replaces_the_waiting_one() {
+    let app = TestApp::new().await;
+    let to = TestApp::unique_email("flood");
+    let txn = app.db.begin().await.unwrap();
+    let first = mail::enqueue(&txn, &mail(MailTemplate::PasswordReset, &to))
+        .await
+        .unwrap();
+    let Enqueued::Queued(id) = first else {
+        panic!("the first is queued: {first:?}")
+    };
+    let mut last = mail(MailTemplate::PasswordReset, &to);
+    for _ in 0..50 {
+        last = mail(MailTemplate::PasswordReset, &to.to_uppercase());
+        assert_eq!(
+            mail::enqueue(&txn, &last).await.unwrap(),
+            Enqueued::Replaced(id)
+        );
+    }
+    // Another kind of mail to the same person, and the same kind to another, are not merged.
+    assert!(matches!(
+        mail::enqueue(&txn, &mail(MailTemplate::VerifyEmail, &to))
+            .await
+            .unwrap(),
+        Enqueued::Queued(_)
+    ));
+    let waiting = mail_jobs(&txn, &to.to_uppercase()).await;
+    assert_eq!(waiting.len(), 1, "one password reset mail waits, not 51");
+    assert_eq!(
+        waiting[0].payload["vars"], last.vars,
+        "with the newest link"
+    );
+    assert_eq!(
+        mail_jobs(&txn, &to).await.len(),
+        1,
+        "plus the verification mail"
+    );
+    txn.rollback().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_person_gets_at_most_the_hourly_cap_of_one_kind_of_mail() {
+    let app = TestApp::new().await;
+    let to = TestApp::unique_email("capped");
+    let cap = MailTemplate::TrainingReminder.hourly_cap().unwrap();
+    let txn = app.db.begin().await.unwrap();
+    for _ in 0..cap {
+        let Enqueued::Queued(id) = mail::enqueue(&txn, &mail(MailTemplate::TrainingReminder, &to))
+            .await
+            .unwrap()
+        else {
+            panic!("under the cap, a mail is queued")
+        };
+        mark_sent(&txn, id).await;
+    }
+    assert_eq!(
+        mail::enqueue(&txn, &mail(MailTemplate::TrainingReminder, &to))
+            .await
+            .unwrap(),
+        Enqueued::OverCap
+    );
+    assert_eq!(mail_jobs(&txn, &to).await.len() as u64, cap);
+    // Mail about distinct things (each certificate) is neither merged nor capped.
+    for _ in 0..cap + 2 {
+        assert!(matches!(
+            mail::enqueue(&txn, &mail(MailTemplate::CertificateIssued, &to))
+                .await
+                .unwrap(),
+            Enqueued::Queued(_)
+        ));
+    }
+    txn.rollback().await.unwrap();
+}
+
+#[tokio::test]
+async fn account_mail_is_claimed_before_bulk_mail_queued_earlier() {
+    let app = TestApp::new().await;
+    let txn = app.db.begin().await.unwrap();
+    for i in 0..20 {
+        let to = TestApp::unique_email(&format!("bulk{i}"));
+        mail::enqueue(&txn, &mail(MailTemplate::TrainingReminder, &to))
+            .await
+            .unwrap();
+    }
+    let waiting = TestApp::unique_email("waiting");
+    mail::enqueue(&txn, &mail(MailTemplate::VerifyEmail, &waiting))
+        .await
+        .unwrap();
+    let first = jobs::claim(
+        &txn,
+        &[jobs::kinds::MAIL_SEND],
+        "sender",
+        Duration::seconds(30),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(first.payload["to"], json!(waiting));
+    txn.rollback().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_flood_of_password_resets_sends_one_mail_whose_link_works() {
+    let app = TestApp::builder().with_smtp().build().await;
+    let s = app.user_with(&[]).await;
+    let txn = app.db.begin().await.unwrap();
+    for _ in 0..20 {
+        lms_domain::accounts::request_password_reset(&txn, &app.state.accounts, &s.email)
+            .await
+            .unwrap();
+    }
+    txn.commit().await.unwrap();
+    let sink = app.smtp.as_ref().unwrap();
+    let sent = sink.wait_for(&s.email).await;
+    // Wait until the outbox has nothing left for this person, then count what arrived.
+    loop {
+        let pending = mail_jobs(&app.db, &s.email)
+            .await
+            .into_iter()
+            .filter(|j| j.status != status::DONE)
+            .count();
+        if pending == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(sink.count_to(&s.email), 1, "one mail, not 20");
+    let token = sent
+        .link_containing("/password/reset?token=")
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    app.post("/api/v1/auth/password-reset/confirm")
+        .json(&json!({"token": token, "password": "a brand new passphrase"}))
+        .send()
+        .await
+        .expect(http::StatusCode::NO_CONTENT);
 }

@@ -46,6 +46,8 @@ pub struct Config {
     /// Apply migrations when `serve` starts (embedded default); production runs `lms migrate`.
     pub auto_migrate: bool,
     pub mail_poll_ms: u64,
+    /// Mails sent at once by each server process.
+    pub mail_senders: usize,
     /// Largest video upload, bytes (tus `Tus-Max-Size`).
     pub upload_max_bytes: i64,
     /// Storage quota per user, bytes.
@@ -150,6 +152,7 @@ impl Config {
             trust_proxy: parse("LMS_TRUST_PROXY", false)?,
             auto_migrate: parse("LMS_AUTO_MIGRATE", embedded)?,
             mail_poll_ms: parse("LMS_MAIL_POLL_MS", 1000)?,
+            mail_senders: parse("LMS_MAIL_SENDERS", 4)?,
             upload_max_bytes: parse("LMS_UPLOAD_MAX_BYTES", 2 * 1024 * 1024 * 1024)?,
             upload_quota_bytes: parse("LMS_UPLOAD_QUOTA_BYTES", 50 * 1024 * 1024 * 1024)?,
             // SQLite has one writer; PostgreSQL overlaps the commits of a few.

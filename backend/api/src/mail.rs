@@ -1,6 +1,8 @@
 //! Mail delivery: renders an [`OutgoingMail`] from its template folder (subject, HTML and
 //! text parts, in the recipient's language) and sends it over SMTP with lettre. The
-//! dispatcher drains the outbox (`mail.send` jobs) with retries and backoff.
+//! dispatcher drains the outbox (`mail.send` jobs, account mail first) with a few senders
+//! in parallel, so one slow recipient server or a burst of bulk mail does not hold up a
+//! verification mail, with retries and backoff.
 //! Without SMTP_URL, messages are written to `<data_dir>/mail/*.eml` and logged.
 
 use std::path::PathBuf;
@@ -94,8 +96,25 @@ pub async fn send(transport: &Transport, message: Message) -> anyhow::Result<()>
     Ok(())
 }
 
-/// Delivers queued mail until `stop` is raised.
+/// Delivers queued mail until `stop` is raised, with `config.mail_senders` senders at once.
 pub async fn run_dispatcher(state: AppState, transport: Transport, stop: CancellationToken) {
+    let transport = std::sync::Arc::new(transport);
+    let senders: Vec<_> = (0..state.config.mail_senders.max(1))
+        .map(|_| tokio::spawn(run_sender(state.clone(), transport.clone(), stop.clone())))
+        .collect();
+    for sender in senders {
+        if let Err(e) = sender.await {
+            tracing::error!(error = %e, "a mail sender stopped unexpectedly");
+        }
+    }
+}
+
+/// One sender: claims the most urgent mail due, delivers it, and again.
+async fn run_sender(
+    state: AppState,
+    transport: std::sync::Arc<Transport>,
+    stop: CancellationToken,
+) {
     let worker = format!(
         "mail-{}-{}",
         std::process::id(),

@@ -68,8 +68,75 @@ pub async fn enqueue_at(
     Ok(row.id)
 }
 
-/// Claims the next due job of one of `kinds` for `worker`, holding it for `lease`.
-/// Also takes over running jobs whose lease has expired (their worker died).
+/// Enqueues a job to run now with a priority (higher is claimed first) and a key that
+/// names the piece of work it does (see [`replace_queued`] and [`count_since`]).
+pub async fn enqueue_keyed(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    payload: Value,
+    max_attempts: i32,
+    priority: i32,
+    dedupe_key: Option<&str>,
+) -> DomainResult<i64> {
+    let now = Utc::now();
+    let row = job::ActiveModel {
+        kind: Set(kind.to_owned()),
+        payload: Set(payload),
+        status: Set(status::QUEUED.to_owned()),
+        attempts: Set(0),
+        max_attempts: Set(std::cmp::max(max_attempts, 1)),
+        run_at: Set(now),
+        progress: Set(0.0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        priority: Set(priority),
+        dedupe_key: Set(dedupe_key.map(str::to_owned)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row.id)
+}
+
+/// Gives a job of `kind` with `dedupe_key` that is still waiting (not claimed yet) the
+/// newer `payload`; its id, or None when no such job waits.
+pub async fn replace_queued(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    dedupe_key: &str,
+    payload: Value,
+) -> DomainResult<Option<i64>> {
+    let replaced = job::Entity::update_many()
+        .col_expr(Column::Payload, Expr::value(payload))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::DedupeKey.eq(dedupe_key))
+        .filter(Column::Kind.eq(kind))
+        .filter(Column::Status.eq(status::QUEUED))
+        .exec_with_returning(db)
+        .await?;
+    Ok(replaced.first().map(|j| j.id))
+}
+
+/// How many jobs of `kind` with `dedupe_key` were enqueued since `since`, whatever became of
+/// them.
+pub async fn count_since(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    dedupe_key: &str,
+    since: DateTime<Utc>,
+) -> DomainResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(job::Entity::find()
+        .filter(Column::DedupeKey.eq(dedupe_key))
+        .filter(Column::Kind.eq(kind))
+        .filter(Column::CreatedAt.gte(since))
+        .count(db)
+        .await?)
+}
+
+/// Claims the next due job of one of `kinds` for `worker`, holding it for `lease`: the
+/// highest priority first, then the longest waiting. Also takes over running jobs whose
+/// lease has expired (their worker died).
 pub async fn claim(
     db: &impl ConnectionTrait,
     kinds: &[&str],
@@ -96,6 +163,7 @@ pub async fn claim(
                 .add(Column::Kind.is_in(kinds.iter().copied()))
                 .add(due),
         )
+        .order_by(Column::Priority, sea_orm::Order::Desc)
         .order_by(Column::RunAt, sea_orm::Order::Asc)
         .order_by(Column::Id, sea_orm::Order::Asc)
         .limit(1)

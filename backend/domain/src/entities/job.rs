@@ -20,6 +20,10 @@ pub struct Model {
     pub result: Option<Json>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Higher is claimed first.
+    pub priority: i32,
+    /// Jobs with one key stand for one piece of work (see `mail::enqueue`).
+    pub dedupe_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
