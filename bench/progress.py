@@ -6,8 +6,9 @@
       learners is watching one of MODULES modules (as at any moment in real use), and a body
       is one random learner reporting one random 10-second window of the 300-second video,
       with a progress token signed as the server signs it (HMAC-SHA256 over "progress:" +
-      payload), issued a day ago so that the wall-clock budget never refuses a window. The
-      first report of a learner creates their row; the later ones merge into it.
+      payload), issued a day ago so that the learner's playback allowance starts full (126 s,
+      then 2 s a second: more than the windows a learner sends in a run). The first report of
+      a learner creates their row; the later ones merge into it.
   progress.py oha FILE
       Prints "rps p50_ms p99_ms ok errors" from oha's JSON output.
 """

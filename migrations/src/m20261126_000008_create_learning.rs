@@ -152,8 +152,8 @@ impl MigrationTrait for Migration {
                             .timestamp_with_time_zone()
                             .not_null(),
                     )
-                    // The wall-clock budget of the page view reporting now: since when
-                    // (the progress token's issue time) and how much it has used.
+                    // The learner's playback allowance on the module (one for all page
+                    // views): since when it fills and how much has been counted since.
                     .col(
                         ColumnDef::new(P::BudgetFrom)
                             .timestamp_with_time_zone()

@@ -452,7 +452,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 impl TestApp {
     /// The same progress token, issued `seconds` earlier: as if the module page had been open
-    /// that long, so that the wall-clock budget allows that much playback.
+    /// that long, so that a learner's first report on the module finds their playback
+    /// allowance filled for that long (up to its cap, 126 s).
     pub fn backdated(&self, token: &str, seconds: i64) -> String {
         use base64::Engine;
         use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -403,3 +403,124 @@ async fn trainer_html_cannot_inject_through_names() {
     assert!(!html.contains("<script>alert(1)</script>"));
     assert!(html.contains("&lt;script&gt;"));
 }
+
+/// `next` values that a browser would follow to another host (or that no `Location` header
+/// may carry): after the language switch and the login, each must land on this site.
+const HOSTILE_NEXT: &[&str] = &[
+    "//evil.example",
+    "/\\evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\u{1}/evil.example",
+    "/\u{7f}/evil.example",
+    " //evil.example",
+    "https://evil.example",
+    "/%2F%2Fevil.example",
+    "/%5Cevil.example",
+    "/%09/evil.example",
+    "javascript:alert(1)",
+];
+
+/// The host a browser on a page of this site goes to for `location` (the WHATWG URL parser,
+/// which drops tabs and newlines and reads `\` as `/`, as browsers do).
+fn followed_host(location: &http::HeaderValue) -> String {
+    let base = url::Url::parse("http://this.site/page").unwrap();
+    let location = location.to_str().expect("a visible ASCII Location");
+    base.join(location)
+        .unwrap()
+        .host_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn redirects_to_a_requests_next_stay_on_this_site() {
+    let app = TestApp::new().await;
+    // The URLs of the report, as a browser sends them, then every hostile value encoded.
+    let mut switches: Vec<String> = [
+        "/lang/vi?next=/%09/evil.example",
+        "/lang/en?next=/%0A/evil.example",
+        "/lang/vi?next=/%01/evil.example",
+        "/lang/vi?next=/%252F%252Fevil.example",
+    ]
+    .map(String::from)
+    .to_vec();
+    switches.extend(HOSTILE_NEXT.iter().map(|next| {
+        let q: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        format!("/lang/vi?next={q}")
+    }));
+    for uri in &switches {
+        let res = app.get(uri).send().await.expect(StatusCode::SEE_OTHER);
+        assert_eq!(res.headers["location"], "/", "{uri}");
+        assert_eq!(
+            followed_host(&res.headers["location"]),
+            "this.site",
+            "{uri}"
+        );
+    }
+    // A path of this site is still where the switch goes back to.
+    let res = app
+        .get("/lang/vi?next=%2Fcourses%3Fq%3Dquy%25E1%25BB%2581n%26page%3D2")
+        .send()
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    assert_eq!(res.headers["location"], "/courses?q=quy%E1%BB%81n&page=2");
+
+    // The login form carries only a safe `next`, and the login follows only a safe one.
+    let s = app.user_with(&[]).await;
+    let base = app.serve().await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for next in HOSTILE_NEXT {
+        let q: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        let html = client
+            .get(format!("{base}/login?next={q}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("name=\"next\" value=\"/\""),
+            "{next:?} in the login form"
+        );
+    }
+    let html = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    for next in HOSTILE_NEXT.iter().chain(&["/my"]) {
+        let res = client
+            .post(format!("{base}/login"))
+            .form(&[
+                ("email", s.email.as_str()),
+                ("password", PASSWORD),
+                ("csrf_token", token.as_str()),
+                ("next", *next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{next:?}");
+        let location = &res.headers()["location"];
+        assert_eq!(followed_host(location), "this.site", "{next:?}");
+        let expected = if *next == "/my" { "/my" } else { "/" };
+        assert_eq!(location, expected, "{next:?}");
+    }
+}

@@ -40,6 +40,25 @@ async fn beat(app: &TestApp, token: &str, intervals: Value) -> Value {
         .json()
 }
 
+/// As if `seconds` had passed since the learner's reports: their playback allowance on every
+/// module fills as it would have meanwhile (up to its cap), since the server's clock cannot be
+/// moved.
+async fn time_passes(app: &TestApp, user_id: i64, seconds: i64) {
+    use lms_domain::entities::module_progress;
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+    let rows = module_progress::Entity::find()
+        .filter(module_progress::Column::UserId.eq(user_id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    for row in rows {
+        let from = row.budget_from - chrono::TimeDelta::seconds(seconds);
+        let mut row = row.into_active_model();
+        row.budget_from = Set(from);
+        row.update(&app.db).await.unwrap();
+    }
+}
+
 async fn start(app: &TestApp, s: &Session, slug: &str) -> Value {
     let res = app
         .post(&format!("/api/v1/learn/{slug}/modules/1/attempts"))
@@ -116,6 +135,7 @@ async fn watching_counts_each_second_once_and_completion_needs_the_quiz() {
     assert_eq!(a["watched_s"], 100.0);
     // The same report again, and reordered overlapping ones: nothing counts twice.
     assert_eq!(beat(&app, &tok, json!([[0, 100]])).await["added_s"], 0.0);
+    time_passes(&app, s.user_id, 60).await;
     let a = beat(&app, &tok, json!([[50, 150], [0, 20]])).await;
     assert_eq!(
         (a["watched_s"].as_f64(), a["added_s"].as_f64()),
@@ -125,6 +145,7 @@ async fn watching_counts_each_second_once_and_completion_needs_the_quiz() {
     let a = beat(&app, &tok, json!([[230, 300]])).await;
     assert_eq!(a["watched_s"], 160.0);
     assert_eq!(a["video_complete"], false);
+    time_passes(&app, s.user_id, 60).await;
     let a = beat(&app, &tok, json!([[150, 230]])).await;
     assert_eq!(a["watched_s"], 240.0);
     assert_eq!(a["watched_percent"], 100.0);
@@ -379,9 +400,9 @@ async fn concurrent_reports_are_merged_exactly() {
             .unwrap(),
         3600,
     );
-    // 60 reports of overlapping 10-second windows every 2 seconds, sent all at once, each
-    // twice, in a scrambled order.
-    let mut windows: Vec<(i64, i64)> = (0..60).map(|i| (i * 2, i * 2 + 10)).collect();
+    // 55 reports of overlapping 10-second windows every 2 seconds, sent all at once, each
+    // twice, in a scrambled order (118 s: less than a full playback allowance holds).
+    let mut windows: Vec<(i64, i64)> = (0..55).map(|i| (i * 2, i * 2 + 10)).collect();
     windows.extend(windows.clone());
     windows.sort_by_key(|(s, _)| (s * 7919) % 113);
     let futures = windows.iter().map(|(a, b)| {
@@ -391,16 +412,17 @@ async fn concurrent_reports_are_merged_exactly() {
     });
     let acks = futures_util::future::join_all(futures).await;
     let added: f64 = acks.iter().map(|a| a["added_s"].as_f64().unwrap()).sum();
-    assert!((added - 128.0).abs() < 1e-6, "added {added}");
+    assert!((added - 118.0).abs() < 1e-6, "added {added}");
     let view = module_view(&app, &s, &slug, 1).await;
-    assert!((view["progress"]["watched_percent"].as_f64().unwrap() - 128.0 / 3.0).abs() < 1e-6);
+    assert!((view["progress"]["watched_percent"].as_f64().unwrap() - 118.0 / 3.0).abs() < 1e-6);
     assert_eq!(
         app.count("learning_events WHERE verb = 'played'").await,
-        120
+        110
     );
-    // No quiz and 42 % of the video watched with 50 % required: not complete yet.
+    // No quiz and 39 % of the video watched with 50 % required: not complete yet.
     assert_eq!(view["progress"]["state"], "in_progress");
-    let a = beat(&app, &tok, json!([[128, 160]])).await;
+    time_passes(&app, s.user_id, 60).await;
+    let a = beat(&app, &tok, json!([[118, 160]])).await;
     assert_eq!(a["module_complete"], true);
     assert_eq!(a["course_complete"], true);
 }
@@ -498,7 +520,7 @@ async fn no_answer_reaches_the_learner_before_submitting() {
 }
 
 /// Reports of `user_id` on `module_uid` (a 300 s video), as the player sends them, received
-/// now by a page opened a day ago (the wall-clock budget never refuses them).
+/// now by a page opened a day ago (a full playback allowance: up to 126 s are counted).
 fn reports_of(
     user_id: i64,
     course_id: i64,
@@ -536,6 +558,202 @@ async fn progress_row(app: &TestApp, user_id: i64, module_uid: &str) -> (String,
         .unwrap()
         .expect("a progress row");
     (row.intervals, row.watched_ms, row.reports)
+}
+
+/// The claims of a page view of `module_uid` (a 240 s video) opened at `opened`.
+fn page_view(
+    user_id: i64,
+    course_id: i64,
+    module_uid: &str,
+    opened: chrono::DateTime<chrono::Utc>,
+) -> ProgressClaims {
+    ProgressClaims {
+        user_id,
+        course_id,
+        module_uid: module_uid.into(),
+        duration_ms: 240_000,
+        min_watched_percent: 90,
+        quiz_required: true,
+        issued_at: opened.timestamp(),
+        expires_at: opened.timestamp() + 12 * 3600,
+    }
+}
+
+/// Applies, alone in its batch, the report of `claims` playing `from`–`to` (seconds) received
+/// at `at`; the clock of these reports is the test's.
+async fn report_at(
+    app: &TestApp,
+    claims: &ProgressClaims,
+    (from, to): (f64, f64),
+    at: chrono::DateTime<chrono::Utc>,
+) -> lms_domain::learning::progress::Ack {
+    let report =
+        lms_domain::learning::progress::Report::from_seconds(claims.clone(), &[(from, to)], to, at)
+            .unwrap();
+    lms_domain::learning::progress::apply(&app.db, &[report])
+        .await
+        .unwrap()
+        .remove(0)
+}
+
+/// A whole second a while ago, so that the reports' clock (`report_at`) runs ahead freely.
+fn a_while_ago() -> chrono::DateTime<chrono::Utc> {
+    let t = chrono::Utc::now() - chrono::TimeDelta::days(3);
+    chrono::DateTime::from_timestamp(t.timestamp(), 0).unwrap()
+}
+
+#[tokio::test]
+async fn two_page_views_share_one_playback_allowance() {
+    use chrono::TimeDelta;
+    use lms_domain::learning::allowance::{MAX_PLAYBACK_RATE, SLACK_MS};
+    let app = TestApp::new().await;
+    let (course_id, s) = course_and_learner(&app, "Hai trang").await;
+    // Two page views of the module, a second apart; then their tokens take turns, 40
+    // reports within a second, each claiming the next 6 s of the video (as in the report
+    // of the bypass: 100 % of a 240 s video in 0.9 s).
+    let t0 = a_while_ago();
+    let views = [
+        page_view(s.user_id, course_id, "two-views", t0),
+        page_view(
+            s.user_id,
+            course_id,
+            "two-views",
+            t0 + TimeDelta::seconds(1),
+        ),
+    ];
+    let mut last = t0;
+    let mut ack = None;
+    for k in 0..40 {
+        last = t0 + TimeDelta::seconds(1) + TimeDelta::milliseconds(25 * k);
+        let from = 6.0 * k as f64;
+        ack = Some(report_at(&app, &views[k as usize % 2], (from, from + 6.0), last).await);
+    }
+    let ack = ack.unwrap();
+    // No more than the first page view's wall-clock time at 2× allows, with the slack.
+    let allowed = SLACK_MS + ((last - t0).num_milliseconds() as f64 * MAX_PLAYBACK_RATE) as i64;
+    assert!(
+        ack.watched_ms <= allowed,
+        "{} ms watched in {:?}, at most {allowed} allowed",
+        ack.watched_ms,
+        last - t0
+    );
+    assert!(!ack.video_complete);
+    // A third page view opened later adds nothing either.
+    let later = page_view(s.user_id, course_id, "two-views", last);
+    let more = report_at(&app, &later, (0.0, 240.0), last).await;
+    assert_eq!(more.added_ms, 0, "{more:?}");
+}
+
+#[tokio::test]
+async fn a_learner_back_after_a_long_pause_counts_no_more_than_the_cap() {
+    use chrono::TimeDelta;
+    use lms_domain::learning::allowance::ALLOWANCE_CAP_MS;
+    let app = TestApp::new().await;
+    let (course_id, s) = course_and_learner(&app, "Quay lại").await;
+    let t0 = a_while_ago();
+    // A minute at 1× with heartbeats every 10 s, all of it counted.
+    let view = page_view(s.user_id, course_id, "pause", t0);
+    for k in 1..=6 {
+        let at = t0 + TimeDelta::seconds(10 * k);
+        let ack = report_at(&app, &view, ((10 * k - 10) as f64, (10 * k) as f64), at).await;
+        assert_eq!((ack.added_ms, ack.refused_ms), (10_000, 0), "{k}");
+    }
+    // A day later, the rest at once, from the old page view or a new one: the cap, no more.
+    let back = t0 + TimeDelta::days(1);
+    let ack = report_at(&app, &view, (60.0, 240.0), back).await;
+    assert_eq!(ack.added_ms, ALLOWANCE_CAP_MS);
+    assert_eq!(ack.refused_ms, 180_000 - ALLOWANCE_CAP_MS);
+    let new_view = page_view(s.user_id, course_id, "pause", back);
+    let ack = report_at(&app, &new_view, (60.0, 240.0), back).await;
+    assert_eq!(ack.added_ms, 0, "{ack:?}");
+    // Then 2× the wall-clock time, as for anyone.
+    let ack = report_at(
+        &app,
+        &new_view,
+        (60.0, 240.0),
+        back + TimeDelta::seconds(10),
+    )
+    .await;
+    assert_eq!(ack.added_ms, 20_000, "{ack:?}");
+
+    // A first report from a page opened a day ago: the cap too.
+    let other = app.user_with(&[]).await;
+    let old_view = page_view(other.user_id, course_id, "pause", t0);
+    let ack = report_at(&app, &old_view, (0.0, 240.0), back).await;
+    assert_eq!(ack.added_ms, ALLOWANCE_CAP_MS);
+}
+
+#[tokio::test]
+async fn page_views_taking_turns_count_no_faster_than_one() {
+    use lms_domain::learning::allowance::{MAX_PLAYBACK_RATE, SLACK_MS};
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let (c, slug) = published_course(
+        &app,
+        &t,
+        "Hai thẻ",
+        &[ModuleSpec {
+            title: "Hai thẻ",
+            video_s: 240.0,
+            gift: None,
+            rules: json!({}),
+        }],
+    )
+    .await;
+    let s = learner_in(&app, c).await;
+    // The token's issue time is a whole second: the page views may date from a second back.
+    let started = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
+    let mut tokens = Vec::new();
+    for second in 0..2 {
+        if second > 0 {
+            // Tokens are issued in whole seconds: the second page view in the next one.
+            tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        }
+        let view = module_view(&app, &s, &slug, 1).await;
+        tokens.push(view["progress_token"].as_str().unwrap().to_owned());
+    }
+    let mut a = Value::Null;
+    for k in 0..40 {
+        a = beat(&app, &tokens[k % 2], json!([[6 * k, 6 * k + 6]])).await;
+    }
+    let wall_ms = (chrono::Utc::now() - started).num_milliseconds();
+    let allowed_s = (SLACK_MS as f64 + wall_ms as f64 * MAX_PLAYBACK_RATE) / 1000.0;
+    let watched_s = a["watched_s"].as_f64().unwrap();
+    assert!(
+        watched_s <= allowed_s,
+        "{watched_s} s watched in {wall_ms} ms, at most {allowed_s} s allowed: {a}"
+    );
+    assert_eq!(a["video_complete"], false, "{a}");
+}
+
+#[tokio::test]
+async fn honest_playback_at_1x_and_2x_is_counted_in_full() {
+    use chrono::TimeDelta;
+    let app = TestApp::new().await;
+    let (course_id, s) = course_and_learner(&app, "Xem thật").await;
+    for (rate, module_uid) in [(1, "at-1x"), (2, "at-2x")] {
+        // One page view; playback starts at once, a heartbeat every 10 s, one at the end.
+        let t0 = a_while_ago();
+        let view = page_view(s.user_id, course_id, module_uid, t0);
+        let step = 10.0 * rate as f64;
+        let mut played = 0.0;
+        let mut at = t0;
+        while played < 240.0 {
+            at += TimeDelta::seconds(10);
+            let to = (played + step).min(240.0);
+            let ack = report_at(&app, &view, (played, to), at).await;
+            assert_eq!(
+                (ack.added_ms, ack.refused_ms),
+                (((to - played) * 1000.0) as i64, 0),
+                "{rate}× at {played} s"
+            );
+            played = to;
+            if played >= 240.0 {
+                assert!(ack.video_complete);
+                assert_eq!(ack.watched_ms, 240_000);
+            }
+        }
+    }
 }
 
 /// Another server writes `sql` in a transaction that stays open while this server applies
@@ -604,8 +822,8 @@ async fn a_batch_that_meets_another_servers_write_loses_neither() {
         ("[[0,20000],[100000,110000]]".into(), 30_000, 3)
     );
 
-    // No row yet: another server creates it (50–60 s) while this server's first report on
-    // the module (0–10 s) is being applied.
+    // No row yet: another server creates it (50–60 s, its allowance long full) while this
+    // server's first report on the module (0–10 s) is being applied.
     let acks = apply_during(
         &app,
         &format!(
@@ -614,8 +832,8 @@ async fn a_batch_that_meets_another_servers_write_loses_neither() {
                position_ms, reports, last_report_at, budget_from, budget_used_ms, created_at, \
                updated_at) \
              VALUES ({}, {course_id}, 'race-create', 300000, 90, true, false, '[[50000,60000]]', \
-               10000, 60000, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 10000, CURRENT_TIMESTAMP, \
-               CURRENT_TIMESTAMP)",
+               10000, 60000, 1, CURRENT_TIMESTAMP, '2026-01-01 00:00:00', 10000, \
+               CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
             s.user_id
         ),
         reports_of(s.user_id, course_id, "race-create", &[(0.0, 10.0)]),

@@ -24,8 +24,9 @@ pub struct Model {
     pub position_ms: i64,
     pub reports: i32,
     pub last_report_at: DateTimeUtc,
-    /// The page view (progress token) whose wall-clock budget applies: issued at, and the
-    /// newly watched time it has been credited.
+    /// The learner's playback allowance on the module (`learning::allowance`), one whatever
+    /// page view reports: it fills with wall-clock time since `budget_from` at the fastest
+    /// playback rate, less the newly watched time counted since (`budget_used_ms`).
     pub budget_from: DateTimeUtc,
     pub budget_used_ms: i64,
     pub completed_at: Option<DateTimeUtc>,

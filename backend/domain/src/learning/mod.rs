@@ -2,6 +2,7 @@
 //! intervals, merged on the server), takes the quizzes (graded on the server), completes
 //! modules and courses — and the event log that records it all.
 
+pub mod allowance;
 pub mod attempts;
 pub mod completion;
 pub mod events;
@@ -116,7 +117,7 @@ pub async fn progress_of_course(
 }
 
 /// A learner's first progress row for a module (nothing watched, quiz not passed), with the
-/// module's rules; the wall-clock budget of the page view issued at `budget_from` starts.
+/// module's rules; its playback allowance ([`allowance`]) fills from `budget_from`.
 pub(crate) struct NewProgress<'a> {
     pub user_id: i64,
     pub course_id: i64,

@@ -4,9 +4,10 @@
 //! intervals played since the last acknowledged report. The server merges them into the
 //! module's watched set ([`super::intervals`]): duplicates and reordered reports never count
 //! twice, the watched time never exceeds the video, and a seek leaves a gap. The time newly
-//! counted for one page view (one progress token) is capped by the wall-clock time since the
-//! page was opened at the fastest speed the player offers, so a forged report cannot claim a
-//! video in one go.
+//! counted is limited by the learner's playback allowance on the module ([`super::allowance`]):
+//! one per learner and module, kept on the row, that fills with wall-clock time at the fastest
+//! speed the player offers, whatever page view (progress token) a report comes from, so a
+//! forged report cannot claim a video in one go, nor many page views together.
 //!
 //! [`apply`] takes a whole batch at once (group commit): the existing rows are read with
 //! their versions, the reports merged in memory, and on PostgreSQL one statement writes the
@@ -30,6 +31,7 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::json;
 
+use super::allowance::Allowance;
 use super::completion::{self, module_complete};
 use super::events::{self, Event, object, verb};
 use super::intervals::{self, Interval};
@@ -38,10 +40,6 @@ use crate::db::{PgArray, PostgresPool};
 use crate::entities::module_progress::{self, Column};
 use crate::error::{DomainError, DomainResult};
 
-/// The fastest playback rate the player offers.
-pub const MAX_PLAYBACK_RATE: f64 = 2.0;
-/// Allowance on top of the rate cap, for timers and networks that are not exact.
-pub const SLACK_MS: i64 = 6_000;
 /// Intervals in one report at most.
 pub const MAX_INTERVALS_PER_REPORT: usize = 200;
 
@@ -395,17 +393,17 @@ where
         w.row.duration_ms = c.duration_ms;
         w.row.min_watched_percent = c.min_watched_percent;
         w.row.quiz_required = c.quiz_required;
-        let issued = DateTime::from_timestamp(c.issued_at, 0).unwrap_or(r.received_at);
-        if w.row.budget_from != issued {
-            // Another page view reports now: its own budget applies.
-            w.row.budget_from = issued;
-            w.row.budget_used_ms = 0;
-        }
-        let elapsed_ms = (r.received_at - issued).num_milliseconds().max(0);
-        let budget =
-            (elapsed_ms as f64 * MAX_PLAYBACK_RATE) as i64 + SLACK_MS - w.row.budget_used_ms;
+        // One allowance per learner and module, whichever page view (token) reports: a new
+        // token neither resets nor adds to it.
+        let mut allowance = Allowance {
+            from: w.row.budget_from,
+            used_ms: w.row.budget_used_ms,
+        };
+        let budget = allowance.available_ms(r.received_at);
         let added = intervals::add(&w.set, &r.intervals_ms, c.duration_ms, budget);
-        w.row.budget_used_ms += added.added_ms;
+        allowance.spend(r.received_at, added.added_ms);
+        w.row.budget_from = allowance.from;
+        w.row.budget_used_ms = allowance.used_ms;
         w.set = added.set;
         w.row.watched_ms = intervals::total(&w.set);
         w.row.position_ms = r.position_ms.clamp(0, c.duration_ms.max(0));
@@ -865,7 +863,8 @@ async fn write_rows(
     Ok(count)
 }
 
-/// The row of a learner's first report on a module, before the report is merged into it.
+/// The row of a learner's first report on a module, before the report is merged into it: its
+/// allowance fills from the moment the reporting page view was opened.
 fn fresh_row(r: &Report) -> module_progress::Model {
     let c = &r.claims;
     super::NewProgress {

@@ -32,7 +32,8 @@ pub struct ProgressClaims {
     /// Whether the module has a quiz to pass.
     #[serde(rename = "q")]
     pub quiz_required: bool,
-    /// Issued at (unix seconds): the start of the first report's wall-clock budget.
+    /// Issued at (unix seconds): when the learner's playback allowance on the module starts
+    /// filling, if this page view is the first to report on it.
     #[serde(rename = "i")]
     pub issued_at: i64,
     /// Expires at (unix seconds).

@@ -32,7 +32,8 @@ pub struct HeartbeatAck {
     pub watched_percent: f64,
     /// Newly counted by this report.
     pub added_s: f64,
-    /// Reported as new but not counted: played faster than real time at 2× allows.
+    /// Reported as new but not counted: more than the learner's playback allowance on the
+    /// module holds (2× the wall-clock time, at most 126 s at once, one for all page views).
     pub refused_s: f64,
     pub video_complete: bool,
     pub module_complete: bool,
