@@ -39,6 +39,11 @@ async function passQuiz(page) {
   const html = await page.content();
   // The answers are not in the page before submitting (the feedback words never are).
   assert.ok(!/weight|accepted/.test(html), 'no answer data in the quiz page');
+  // Option ids are opaque per attempt (never the authored a, b, c... that put the right
+  // answer first).
+  const ids = await page.locator('#quiz-form input[type=radio], #quiz-form input[type=checkbox]')
+    .evaluateAll((inputs) => inputs.map((i) => i.value).filter((v) => v !== 'true' && v !== 'false'));
+  assert.ok(ids.length > 0 && ids.every((v) => /^[0-9a-f]{16}$/.test(v)), `opaque option ids: ${ids}`);
   await page.getByLabel(vi['quiz-true'], { exact: true }).check();
   await page.getByLabel('Nhà nước', { exact: true }).check();
   await shot(page, '40-quiz-phone');

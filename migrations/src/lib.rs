@@ -17,6 +17,7 @@ mod m20261126_000010_create_roster;
 mod m20261126_000011_create_coverage_members;
 mod m20261126_000012_create_certificates;
 mod m20261126_000013_resumable_uploads_across_replicas;
+mod m20261207_000001_quiz_correctness_policy;
 mod m20261207_000101_job_priority_and_dedupe;
 
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000011_create_coverage_members::Migration),
             Box::new(m20261126_000012_create_certificates::Migration),
             Box::new(m20261126_000013_resumable_uploads_across_replicas::Migration),
+            Box::new(m20261207_000001_quiz_correctness_policy::Migration),
             Box::new(m20261207_000101_job_priority_and_dedupe::Migration),
         ]
     }

@@ -504,19 +504,418 @@ async fn no_answer_reaches_the_learner_before_submitting() {
             .any(|(w, b)| w.contains("/attempts/") && b.contains("Đáp án B"))
     );
 
-    // After submitting, the learner gets the feedback of what they chose.
+    // The learner JSON of a question holds no authored option id.
+    let c1 = attempt["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "c1")
+        .unwrap();
+    for o in c1["options"].as_array().unwrap() {
+        assert!(!["a", "b"].contains(&o["id"].as_str().unwrap()), "{c1}");
+    }
+
+    // A failed attempt (the default policy, no attempt limit): the score, nothing else.
+    let wrong = option_id(&attempt, "c1", "Đáp án B");
     let (_, graded) = submit(
         &app,
         &s,
         id,
         "k",
-        json!({"c1": {"type": "single_choice", "option_id": "b"}}),
+        json!({"c1": {"type": "single_choice", "option_id": wrong}}),
     )
     .await;
+    assert_eq!(graded["passed"], false);
+    assert_eq!(graded["correctness_shown"], false);
+    for canary in CANARIES {
+        assert!(!graded.to_string().contains(canary), "{canary}: {graded}");
+    }
+}
+
+/// The id the attempt shows for the option of question `q` whose text is `text`.
+fn option_id(attempt: &Value, q: &str, text: &str) -> Value {
+    let question = attempt["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == q)
+        .unwrap_or_else(|| panic!("no question {q} in {attempt}"));
+    question["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["text"] == text)
+        .unwrap_or_else(|| panic!("no option {text} in {question}"))["id"]
+        .clone()
+}
+
+async fn start_module(app: &TestApp, s: &Session, slug: &str, n: usize) -> Value {
+    let res = app
+        .post(&format!("/api/v1/learn/{slug}/modules/{n}/attempts"))
+        .bearer(&s.access_token)
+        .send()
+        .await;
     assert!(
-        graded.to_string().contains("CANARY-FEEDBACK-WRONG"),
-        "{graded}"
+        res.status == StatusCode::CREATED || res.status == StatusCode::OK,
+        "{}",
+        res.text()
     );
+    res.json()
+}
+
+/// Every option and matching prompt id an attempt shows.
+fn shown_ids(attempt: &Value) -> Vec<String> {
+    let mut ids = Vec::new();
+    for q in attempt["questions"].as_array().unwrap() {
+        for list in ["options", "prompts"] {
+            for o in q[list].as_array().into_iter().flatten() {
+                ids.push(o["id"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    ids
+}
+
+async fn set_show_correctness(app: &TestApp, course_id: i64, policy: &str) {
+    use sea_orm::ConnectionTrait;
+    let backend = app.db.get_database_backend();
+    app.db
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            match backend {
+                sea_orm::DatabaseBackend::Postgres => {
+                    "UPDATE courses SET show_correctness = $1 WHERE id = $2"
+                }
+                _ => "UPDATE courses SET show_correctness = ? WHERE id = ?",
+            },
+            [policy.into(), course_id.into()],
+        ))
+        .await
+        .unwrap();
+}
+
+/// The demo course's trainers put the right answer first in most choice questions, and the
+/// options' ids were "a", "b", ... in authoring order: answering "a" everywhere passed.
+#[tokio::test]
+async fn answering_the_authored_first_option_does_not_pass_the_demo_course() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../courses/human-rights-treaties/quizzes");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.to_string_lossy().ends_with(".en.gift"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 8);
+    let gifts: Vec<String> = files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    let specs: Vec<ModuleSpec> = gifts
+        .iter()
+        .enumerate()
+        .map(|(i, g)| ModuleSpec {
+            title: ["Một", "Hai", "Ba", "Bốn", "Năm", "Sáu", "Bảy", "Tám"][i],
+            video_s: 200.0,
+            gift: Some(g),
+            rules: json!({}),
+        })
+        .collect();
+    let (c, slug) = published_course(&app, &t, "Bảy công ước", &specs).await;
+    let s = learner_in(&app, c).await;
+    let authored: Vec<String> = (0..26).map(lms_domain::quiz::model::option_id).collect();
+    let mut choice_questions = 0;
+    for n in 1..=8 {
+        let attempt = start_module(&app, &s, &slug, n).await;
+        let ids = shown_ids(&attempt);
+        let mut answers = serde_json::Map::new();
+        for q in attempt["questions"].as_array().unwrap() {
+            let answer = match q["type"].as_str().unwrap() {
+                "single_choice" => json!({"type": "single_choice", "option_id": "a"}),
+                "multiple_choice" => json!({"type": "multiple_choice", "option_ids": ["a"]}),
+                _ => continue,
+            };
+            choice_questions += 1;
+            answers.insert(q["id"].as_str().unwrap().to_owned(), answer);
+        }
+        let (status, graded) = submit(
+            &app,
+            &s,
+            attempt["id"].as_i64().unwrap(),
+            &format!("a-{n}"),
+            Value::Object(answers),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{graded}");
+        assert_eq!(graded["passed"], false, "module {n}: {graded}");
+        assert_eq!(
+            graded["outcome"]["score_percent"], 0.0,
+            "module {n}: {graded}"
+        );
+        assert!(
+            ids.iter().all(|id| !authored.contains(id)),
+            "module {n} shows authored ids: {ids:?}"
+        );
+
+        // The next attempt shows other ids.
+        let next = start_module(&app, &s, &slug, n).await;
+        assert_ne!(next["id"], attempt["id"]);
+        let next_ids = shown_ids(&next);
+        assert!(!next_ids.is_empty());
+        assert!(
+            next_ids.iter().all(|id| !ids.contains(id)),
+            "module {n}: {ids:?} {next_ids:?}"
+        );
+    }
+    assert!(choice_questions >= 30, "{choice_questions}");
+}
+
+/// Under the default policy a failed attempt that leaves attempts tells only the score; the
+/// last attempt, or passing, shows everything. The course may show it after every attempt,
+/// or never.
+#[tokio::test]
+async fn correctness_is_shown_only_when_the_course_allows_it() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let (c, slug) = published_course(
+        &app,
+        &t,
+        "Khóa học đáp án",
+        &[ModuleSpec {
+            title: "Đáp án",
+            video_s: 200.0,
+            gift: Some(CANARY_GIFT),
+            rules: json!({"max_attempts": 2}),
+        }],
+    )
+    .await;
+    let s = learner_in(&app, c).await;
+    let base = app.serve().await;
+    let (client, _) = lms_tests::browser_login(&base, &s).await;
+    let page_of = |id: i64| {
+        let client = client.clone();
+        let url = format!("{base}/learn/{slug}/1/attempts/{id}");
+        async move {
+            let res = client.get(url).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            res.text().await.unwrap()
+        }
+    };
+    let wrong_answers = |attempt: &Value| {
+        json!({
+            "c1": {"type": "single_choice", "option_id": option_id(attempt, "c1", "Đáp án B")},
+            "c2": {"type": "short_answer", "text": "sai"},
+            "c3": {"type": "true_false", "answer": false},
+        })
+    };
+
+    let first = start(&app, &s, &slug).await;
+    let first_id = first["id"].as_i64().unwrap();
+    let (_, graded) = submit(&app, &s, first_id, "k1", wrong_answers(&first)).await;
+    assert_eq!(graded["passed"], false);
+    assert_eq!(graded["correctness_shown"], false);
+    assert_eq!(graded["attempts_left"], 1);
+    assert_eq!(graded["outcome"]["outcomes"], json!([]));
+    assert_eq!(graded["outcome"]["score_percent"], 0.0);
+    let shown = app
+        .get(&format!("/api/v1/attempts/{first_id}"))
+        .bearer(&s.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .text();
+    let listed = app
+        .get(&format!("/api/v1/learn/{slug}/modules/1/attempts"))
+        .bearer(&s.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .text();
+    let page = page_of(first_id).await;
+    assert!(page.contains("quiz-correctness-hidden"), "{page}");
+    for (what, body) in [
+        ("submit", graded.to_string()),
+        ("show", shown),
+        ("list", listed),
+        ("page", page),
+    ] {
+        for canary in CANARIES {
+            assert!(!body.contains(canary), "{canary} in {what}: {body}");
+        }
+        for flag in ["\"correct\"", "question-outcome", "feedback\""] {
+            assert!(!body.contains(flag), "{flag} in {what}: {body}");
+        }
+    }
+
+    // The last attempt: now the learner sees what was right, in both attempts.
+    let second = start(&app, &s, &slug).await;
+    let (_, graded) = submit(
+        &app,
+        &s,
+        second["id"].as_i64().unwrap(),
+        "k2",
+        wrong_answers(&second),
+    )
+    .await;
+    assert_eq!(graded["attempts_left"], 0);
+    assert_eq!(graded["correctness_shown"], true, "{graded}");
+    assert_eq!(graded["outcome"]["outcomes"][0]["correct"], false);
+    assert!(graded.to_string().contains("CANARY-FEEDBACK-WRONG"));
+    let first_again = app
+        .get(&format!("/api/v1/attempts/{first_id}"))
+        .bearer(&s.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(first_again["result"]["correctness_shown"], true);
+    assert!(page_of(first_id).await.contains("CANARY-FEEDBACK-WRONG"));
+
+    // A course that shows correctness after every attempt.
+    set_show_correctness(&app, c, "after_each_attempt").await;
+    let other = learner_in(&app, c).await;
+    let attempt = start(&app, &other, &slug).await;
+    let (_, graded) = submit(
+        &app,
+        &other,
+        attempt["id"].as_i64().unwrap(),
+        "k",
+        wrong_answers(&attempt),
+    )
+    .await;
+    assert_eq!(graded["attempts_left"], 1);
+    assert_eq!(graded["correctness_shown"], true);
+    assert!(graded.to_string().contains("CANARY-FEEDBACK-WRONG"));
+
+    // A course that never shows it, even after passing.
+    set_show_correctness(&app, c, "never").await;
+    let third = learner_in(&app, c).await;
+    let attempt = start(&app, &third, &slug).await;
+    let (_, graded) = submit(
+        &app,
+        &third,
+        attempt["id"].as_i64().unwrap(),
+        "k",
+        json!({
+            "c1": {"type": "single_choice", "option_id": option_id(&attempt, "c1", "Đáp án A")},
+            "c2": {"type": "short_answer", "text": "CANARY-SHORT-ANSWER"},
+            "c3": {"type": "true_false", "answer": true},
+            "c4": {"type": "numeric", "value": 31415.9265},
+        }),
+    )
+    .await;
+    assert_eq!(graded["passed"], true, "{graded}");
+    assert_eq!(graded["correctness_shown"], false);
+    assert_eq!(graded["outcome"]["outcomes"], json!([]));
+    assert!(!graded.to_string().contains("CANARY-FEEDBACK-RIGHT"));
+}
+
+/// course.yaml says when learners see which answers were right; the default is after passing
+/// or the last attempt, and a value it does not know is a problem of course.yaml.
+#[tokio::test]
+async fn course_yaml_sets_when_correctness_is_shown() {
+    use lms_domain::courses::ShowCorrectness;
+    use lms_domain::courses::files::{apply, read_folder};
+    let app = TestApp::new().await;
+    let admin = app.user_with(&[Role::Admin]).await;
+    let src =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses/human-rights-treaties");
+    let folder = read_folder(&src).unwrap();
+    assert_eq!(
+        folder.show_correctness,
+        ShowCorrectness::AfterPassingOrLastAttempt
+    );
+    let (_, c) = apply(&app.db, &folder, admin.user_id).await.unwrap();
+    assert_eq!(c.show_correctness, "after_passing_or_last_attempt");
+
+    let copy = app.data_dir().join("course-policy");
+    copy_dir(&src, &copy);
+    let yaml = copy.join("course.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, format!("{text}show_correctness: never\n")).unwrap();
+    let edited = read_folder(&copy).unwrap();
+    assert_eq!(edited.show_correctness, ShowCorrectness::Never);
+    let (_, c) = apply(&app.db, &edited, admin.user_id).await.unwrap();
+    assert_eq!(c.show_correctness, "never");
+
+    std::fs::write(&yaml, format!("{text}show_correctness: always\n")).unwrap();
+    let problems = read_folder(&copy).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.file == "course.yaml" && p.message.contains("always")),
+        "{problems:?}"
+    );
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A repeat of a submission with the same Idempotency-Key gets exactly the first body, also
+/// when the first one completed the module and the course.
+#[tokio::test]
+async fn a_repeated_submission_returns_the_first_body_byte_for_byte() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    let (c, slug) = published_course(
+        &app,
+        &t,
+        "Khóa học lặp lại",
+        &[ModuleSpec {
+            title: "Lặp lại",
+            video_s: 240.0,
+            gift: Some(GIFT),
+            rules: json!({}),
+        }],
+    )
+    .await;
+    let s = learner_in(&app, c).await;
+    let view = module_view(&app, &s, &slug, 1).await;
+    let tok = app.backdated(view["progress_token"].as_str().unwrap(), 3600);
+    assert_eq!(
+        beat(&app, &tok, json!([[0, 240]])).await["video_complete"],
+        true
+    );
+
+    let attempt = start(&app, &s, &slug).await;
+    let id = attempt["id"].as_i64().unwrap();
+    let send = |answers: Value| {
+        app.post(&format!("/api/v1/attempts/{id}/submit"))
+            .bearer(&s.access_token)
+            .header("Idempotency-Key", "once")
+            .json(&json!({"responses": answers}))
+            .send()
+    };
+    let first = send(right_answers(&attempt)).await.expect(StatusCode::OK);
+    let first_body = first.text();
+    let graded = first.json();
+    assert_eq!(graded["module_complete"], true, "{graded}");
+    assert_eq!(graded["course_complete"], true, "{graded}");
+    for _ in 0..2 {
+        let again = send(json!({})).await.expect(StatusCode::OK);
+        assert_eq!(again.text(), first_body);
+    }
+    // Looking the attempt up later still tells that it completed the module.
+    let shown = app
+        .get(&format!("/api/v1/attempts/{id}"))
+        .bearer(&s.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(shown["result"]["module_complete"], true);
+    assert_eq!(shown["result"]["course_complete"], true);
 }
 
 /// Reports of `user_id` on `module_uid` (a 300 s video), as the player sends them, received

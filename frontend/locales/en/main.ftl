@@ -504,6 +504,7 @@ quiz-expired = Time was up: answers sent after the limit do not count.
 quiz-correct = Correct
 quiz-partly-correct = Partly correct
 quiz-incorrect = Incorrect
+quiz-correctness-hidden = To keep the quiz fair, which answers were right is not shown for now: only your score.
 quiz-retry = Try again
 quiz-back-to-module = Back to the module
 quiz-time-left = { $time } left

@@ -483,6 +483,7 @@ quiz-expired = Đã hết giờ: câu trả lời nộp sau thời hạn không 
 quiz-correct = Đúng
 quiz-partly-correct = Đúng một phần
 quiz-incorrect = Chưa đúng
+quiz-correctness-hidden = Để bài kiểm tra công bằng, kết quả từng câu và đáp án đúng chưa được hiển thị: chỉ có điểm của bạn.
 quiz-retry = Làm lại
 quiz-back-to-module = Quay lại bài học
 quiz-time-left = Còn lại { $time }

@@ -323,6 +323,9 @@ fn result_context(page: &Page, g: &Graded, questions: &[LearnerQuestion]) -> Val
         "pass_mark": g.pass_mark_percent,
         "expired": g.expired,
         "number": g.number,
+        "correctness_shown": g.correctness_shown,
+        "attempts_left": g.attempts_left,
+        "limited": g.attempts_left.is_some(),
         "outcomes": g.outcome.outcomes.iter().enumerate().map(|(i, o)| {
             let q = questions.iter().find(|q| q.id == o.question_id);
             json!({
@@ -375,7 +378,11 @@ pub async fn attempt(
         "module": {"number": number, "title": m.text(page.lang).title, "url": format!("/learn/{slug}/{number}")},
         "attempt": {"id": a.id, "number": a.number, "action": format!("/learn/{slug}/{number}/attempts/{}", a.id)},
     });
-    match attempts::stored_result(&a, m.completion.pass_mark_percent) {
+    let result = match attempts::result(&state.db, &a, Utc::now()).await {
+        Ok(r) => r,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    match result {
         Some(g) => {
             ctx["result"] = result_context(&page, &g, &questions);
             ctx["can_retry"] = json!(m.completion.max_attempts.is_none_or(|max| a.number < max));

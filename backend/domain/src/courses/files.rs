@@ -60,6 +60,9 @@ struct CourseYaml {
     visibility: String,
     #[serde(default)]
     translations: BTreeMap<String, CourseText>,
+    /// When learners see which quiz answers were right.
+    #[serde(default)]
+    show_correctness: super::ShowCorrectness,
 }
 
 fn default_language() -> String {
@@ -135,6 +138,7 @@ pub struct CourseFolder {
     pub estimated_minutes: i32,
     pub visibility: String,
     pub translations: Translations<CourseText>,
+    pub show_correctness: super::ShowCorrectness,
     pub modules: Vec<ModuleSpec>,
     /// SHA-256 over every file (path and content), for idempotent imports.
     pub hash: String,
@@ -463,6 +467,7 @@ pub fn read_folder(dir: &Path) -> Result<CourseFolder, Vec<FileProblem>> {
         estimated_minutes: c.estimated_minutes,
         visibility: c.visibility,
         translations: c.translations,
+        show_correctness: c.show_correctness,
         modules,
         hash,
     })
@@ -515,6 +520,7 @@ where
             a.topics = Set(json(&folder.topics)?);
             a.estimated_minutes = Set(folder.estimated_minutes);
             a.visibility = Set(folder.visibility.clone());
+            a.show_correctness = Set(folder.show_correctness.as_str().into());
             a.has_unpublished_changes = Set(true);
             a.source_hash = Set(Some(folder.hash.clone()));
             a.updated_at = Set(now);
@@ -540,6 +546,7 @@ where
                 has_unpublished_changes: Set(true),
                 auto_publish: Set(false),
                 source_hash: Set(Some(folder.hash.clone())),
+                show_correctness: Set(folder.show_correctness.as_str().into()),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()

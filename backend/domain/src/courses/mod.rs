@@ -39,6 +39,48 @@ pub mod visibility {
     pub const ALL: [&str; 2] = [PUBLIC, RESTRICTED];
 }
 
+/// When a learner sees which quiz answers were right (per-question correctness, the
+/// feedback of what they chose, general feedback): a course-level setting
+/// (`show_correctness` in course.yaml and the courses table). Until then an attempt's
+/// result gives the score, pass or fail and the attempts left, nothing more.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShowCorrectness {
+    /// Once the learner has passed the quiz, or has no attempt left.
+    #[default]
+    AfterPassingOrLastAttempt,
+    /// After every attempt (answers can then be carried to the next attempt).
+    AfterEachAttempt,
+    /// Never: only scores.
+    Never,
+}
+
+impl ShowCorrectness {
+    pub const ALL: [ShowCorrectness; 3] = [
+        ShowCorrectness::AfterPassingOrLastAttempt,
+        ShowCorrectness::AfterEachAttempt,
+        ShowCorrectness::Never,
+    ];
+
+    /// The value stored in `courses.show_correctness`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShowCorrectness::AfterPassingOrLastAttempt => "after_passing_or_last_attempt",
+            ShowCorrectness::AfterEachAttempt => "after_each_attempt",
+            ShowCorrectness::Never => "never",
+        }
+    }
+
+    /// A stored value; anything unknown is the default (which shows the least before the
+    /// learner is done).
+    pub fn parse(s: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .unwrap_or_default()
+    }
+}
+
 /// Languages content may be written in (the interface languages plus others).
 pub const CONTENT_LANGUAGES: [&str; 8] = ["vi", "en", "fr", "zh", "km", "lo", "hmn", "tay"];
 

@@ -27,6 +27,9 @@ pub struct Model {
     /// Publish as soon as nothing blocks it (e.g. once the videos are transcoded).
     pub auto_publish: bool,
     pub source_hash: Option<String>,
+    /// When learners see which quiz answers were right
+    /// ([`crate::courses::ShowCorrectness`]).
+    pub show_correctness: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

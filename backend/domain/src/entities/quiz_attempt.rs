@@ -28,6 +28,9 @@ pub struct Model {
     pub outcome: Option<Json>,
     pub score_percent: Option<f64>,
     pub passed: Option<bool>,
+    /// The JSON body the first submission answered, returned as it is to a repeat with the
+    /// same idempotency key.
+    pub response_body: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

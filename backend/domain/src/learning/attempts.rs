@@ -1,8 +1,13 @@
 //! Quiz attempts. Starting one draws its questions (from the pool, shuffled, per attempt)
-//! and returns them without anything that reveals an answer; submitting grades on the
-//! server against the revision the questions came from. Attempt limits and time limits are
-//! enforced here, and a submission repeated with the same idempotency key returns the same
-//! result without grading again.
+//! and returns them without anything that reveals an answer, with option ids of this
+//! attempt only ([`crate::quiz::learner::opaque_id`]); submitting maps them back and grades
+//! on the server against the revision the questions came from. Attempt limits and time
+//! limits are enforced here, and a submission repeated with the same idempotency key returns
+//! the very body the first one answered, without grading again.
+//!
+//! A result shows which answers were right (per question: correct or not, feedback) only
+//! when the course's [`ShowCorrectness`] allows it; otherwise it gives the score, pass or
+//! fail and the attempts left.
 
 use std::collections::BTreeMap;
 
@@ -14,15 +19,17 @@ use sea_orm::{
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession,
     TransactionTrait,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::completion::{self, module_complete};
 use super::events::{self, Event, object, verb};
 use super::{LearnerModule, quiz_in, revision_content};
-use crate::entities::{module_progress, quiz_attempt};
+use crate::courses::ShowCorrectness;
+use crate::entities::{course, module_progress, quiz_attempt};
 use crate::error::{DomainError, DomainResult};
 use crate::quiz::grading::{AttemptOutcome, Response, grade_attempt};
+use crate::quiz::learner::authored_response;
 use crate::quiz::{LearnerQuestion, Question};
 
 /// Submissions this late after the deadline are still accepted (network, clock skew).
@@ -37,11 +44,13 @@ pub struct OpenAttempt {
     pub created: bool,
 }
 
-/// The result of a submitted attempt.
-#[derive(Debug, Clone, Serialize)]
+/// The result of a submitted attempt, as the learner may see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Graded {
     pub attempt_id: i64,
     pub number: i32,
+    /// The score; `outcome.outcomes` (per question: correct or not, feedback) is empty
+    /// unless `correctness_shown`.
     pub outcome: AttemptOutcome,
     pub passed: bool,
     pub pass_mark_percent: i32,
@@ -49,6 +58,63 @@ pub struct Graded {
     pub expired: bool,
     pub module_complete: bool,
     pub course_complete: bool,
+    /// Attempts the learner may still start at this quiz (None: no limit).
+    pub attempts_left: Option<i32>,
+    /// The course's [`ShowCorrectness`] lets the learner see which answers were right.
+    pub correctness_shown: bool,
+}
+
+impl Graded {
+    /// What the learner may see of it: without the per-question outcomes unless `shown`.
+    fn into_seen(mut self, shown: bool, attempts_left: Option<i32>) -> Self {
+        if !shown {
+            self.outcome.outcomes.clear();
+        }
+        self.correctness_shown = shown;
+        self.attempts_left = attempts_left;
+        self
+    }
+}
+
+/// What a submission answers: the result and its JSON body, byte for byte the same for
+/// every repeat with the same idempotency key.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub result: Graded,
+    pub body: String,
+}
+
+/// Attempts still allowed after `attempts` (every attempt at the module, open ones too).
+pub fn attempts_left(attempts: &[quiz_attempt::Model], max_attempts: Option<i32>) -> Option<i32> {
+    max_attempts.map(|max| (max - attempts.len() as i32).max(0))
+}
+
+/// Whether `policy` lets the learner see which answers were right, given every attempt at
+/// the module (`attempts`) and its limit.
+pub fn correctness_shown(
+    policy: ShowCorrectness,
+    attempts: &[quiz_attempt::Model],
+    max_attempts: Option<i32>,
+    now: DateTime<Utc>,
+) -> bool {
+    match policy {
+        ShowCorrectness::AfterEachAttempt => true,
+        ShowCorrectness::Never => false,
+        ShowCorrectness::AfterPassingOrLastAttempt => {
+            attempts.iter().any(|a| a.passed == Some(true))
+                || (attempts_left(attempts, max_attempts) == Some(0)
+                    && !attempts.iter().any(|a| is_open(a, now)))
+        }
+    }
+}
+
+/// The course's [`ShowCorrectness`].
+async fn course_policy(db: &impl ConnectionTrait, course_id: i64) -> DomainResult<ShowCorrectness> {
+    Ok(course::Entity::find_by_id(course_id)
+        .one(db)
+        .await?
+        .map(|c| ShowCorrectness::parse(&c.show_correctness))
+        .unwrap_or_default())
 }
 
 /// Not submitted, and still within its time limit (plus the grace period).
@@ -193,6 +259,7 @@ where
         outcome: Set(None),
         score_percent: Set(None),
         passed: Set(None),
+        response_body: Set(None),
     }
     .insert(&txn)
     .await;
@@ -232,8 +299,9 @@ where
     })
 }
 
-/// The stored result of a submitted attempt.
-pub fn stored_result(a: &quiz_attempt::Model, pass_mark_percent: i32) -> Option<Graded> {
+/// The full stored result of a submitted attempt, correctness and all (not for learners as
+/// it is: see [`result`]). Completion is as the first submission answered it.
+fn stored_result(a: &quiz_attempt::Model, pass_mark_percent: i32) -> Option<Graded> {
     let outcome: AttemptOutcome = serde_json::from_value(a.outcome.clone()?).ok()?;
     let expired = a
         .responses
@@ -241,6 +309,17 @@ pub fn stored_result(a: &quiz_attempt::Model, pass_mark_percent: i32) -> Option<
         .and_then(|r| r.get("expired"))
         .and_then(|v| v.as_bool())
         .unwrap_or(false);
+    let first: Option<serde_json::Value> = a
+        .response_body
+        .as_deref()
+        .and_then(|b| serde_json::from_str(b).ok());
+    let answered = |key: &str| {
+        first
+            .as_ref()
+            .and_then(|v| v.get(key))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false)
+    };
     Some(Graded {
         attempt_id: a.id,
         number: a.number,
@@ -248,13 +327,47 @@ pub fn stored_result(a: &quiz_attempt::Model, pass_mark_percent: i32) -> Option<
         passed: a.passed.unwrap_or(false),
         pass_mark_percent,
         expired,
-        module_complete: false,
-        course_complete: false,
+        module_complete: answered("module_complete"),
+        course_complete: answered("course_complete"),
+        attempts_left: None,
+        correctness_shown: true,
     })
 }
 
-/// Grades an attempt. Submitting again with the same `idempotency_key` returns the first
-/// result; submitting an attempt already graded under another key (or none) is a conflict.
+/// The result of a submitted attempt as its learner may see it now (None while it is open):
+/// correctness only as far as the course's policy allows at this moment.
+pub async fn result(
+    db: &impl ConnectionTrait,
+    a: &quiz_attempt::Model,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<Graded>> {
+    if a.submitted_at.is_none() {
+        return Ok(None);
+    }
+    let content = revision_content(db, a.revision_id).await?;
+    let rules = content
+        .modules
+        .iter()
+        .find(|m| m.uid == a.module_uid)
+        .map(|m| m.completion)
+        .unwrap_or_default();
+    let all = list(db, a.user_id, &a.module_uid).await?;
+    let policy = course_policy(db, a.course_id).await?;
+    Ok(stored_result(a, rules.pass_mark_percent).map(|g| {
+        g.into_seen(
+            correctness_shown(policy, &all, rules.max_attempts, now),
+            attempts_left(&all, rules.max_attempts),
+        )
+    }))
+}
+
+fn to_body(result: &Graded) -> DomainResult<String> {
+    serde_json::to_string(result).map_err(|e| DomainError::Internal(format!("result: {e}")))
+}
+
+/// Grades an attempt. `responses` use the ids the attempt showed; ids it did not show count
+/// for nothing. Submitting again with the same `idempotency_key` returns the first body;
+/// submitting an attempt already graded under another key (or none) is a conflict.
 pub async fn submit<C>(
     db: &C,
     user_id: i64,
@@ -262,7 +375,7 @@ pub async fn submit<C>(
     responses: BTreeMap<String, Response>,
     idempotency_key: Option<&str>,
     now: DateTime<Utc>,
-) -> DomainResult<Graded>
+) -> DomainResult<Submission>
 where
     C: ConnectionTrait + TransactionTrait,
 {
@@ -276,8 +389,16 @@ where
     let (questions, rules, _) = attempt_questions(&txn, &a).await?;
     if a.submitted_at.is_some() {
         if idempotency_key.is_some() && a.idempotency_key.as_deref() == idempotency_key {
-            return stored_result(&a, rules.pass_mark_percent)
-                .ok_or_else(|| DomainError::Internal(format!("attempt {} has no outcome", a.id)));
+            let body = match &a.response_body {
+                Some(body) => body.clone(),
+                // Submitted before the first body was kept: the result as it is now.
+                None => to_body(&result(&txn, &a, now).await?.ok_or_else(|| {
+                    DomainError::Internal(format!("attempt {} has no outcome", a.id))
+                })?)?,
+            };
+            let result = serde_json::from_str(&body)
+                .map_err(|e| DomainError::Internal(format!("attempt {}: {e}", a.id)))?;
+            return Ok(Submission { result, body });
         }
         return Err(DomainError::Conflict {
             field: "attempt",
@@ -287,13 +408,17 @@ where
     let expired = a
         .deadline_at
         .is_some_and(|d| now > d + Duration::seconds(DEADLINE_GRACE_S));
-    // Only the questions of this attempt count; answers to anything else are ignored.
+    // Only the questions of this attempt count; answers to anything else are ignored, and
+    // the ids it showed become the authored ones again.
     let accepted: BTreeMap<String, Response> = if expired {
         BTreeMap::new()
     } else {
         responses
             .into_iter()
-            .filter(|(id, _)| questions.iter().any(|q| &q.id == id))
+            .filter_map(|(id, response)| {
+                let q = questions.iter().find(|q| q.id == id)?;
+                Some((id, authored_response(q, a.seed as u64, response)?))
+            })
             .collect()
     };
     let outcome = grade_attempt(&questions, &accepted);
@@ -390,8 +515,11 @@ where
     events::record(&txn, log).await?;
     let course_complete = completes_now
         && completion::complete_course_if_done(&txn, user_id, a.course_id, now).await?;
-    txn.commit().await?;
-    Ok(Graded {
+
+    // What the learner may see, kept as the body every repeat of this submission gets.
+    let all = list(&txn, user_id, &a.module_uid).await?;
+    let policy = course_policy(&txn, a.course_id).await?;
+    let result = Graded {
         attempt_id: a.id,
         number: a.number,
         outcome,
@@ -400,5 +528,22 @@ where
         expired,
         module_complete: was_complete || completes_now,
         course_complete,
-    })
+        attempts_left: None,
+        correctness_shown: true,
+    }
+    .into_seen(
+        correctness_shown(policy, &all, rules.max_attempts, now),
+        attempts_left(&all, rules.max_attempts),
+    );
+    let body = to_body(&result)?;
+    quiz_attempt::Entity::update_many()
+        .col_expr(
+            quiz_attempt::Column::ResponseBody,
+            sea_orm::sea_query::Expr::value(body.clone()),
+        )
+        .filter(quiz_attempt::Column::Id.eq(a.id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(Submission { result, body })
 }

@@ -5,17 +5,32 @@
 //! no correctness, no accepted answers, no numeric values, no feedback and no trainer
 //! title. Send this type to the browser, never [`Question`].
 //!
+//! Option ids and matching prompt ids are opaque: the learner never sees the authored ids
+//! (`a`, `b`, ... in authoring order, where trainers tend to put the right answer first) but
+//! [`opaque_id`]s, an HMAC keyed by the attempt's secret seed over the question and the
+//! authored id. They differ from attempt to attempt and carry no order;
+//! [`authored_response`] maps a response back before grading, and an id it does not know
+//! counts as no answer.
+//!
 //! Shuffles are deterministic for a seed (store the seed with the attempt to show the same
 //! order again). They use `rand`'s `StdRng`, whose stream may change with a new `rand`
 //! version: store the drawn question ids with the attempt rather than drawing again when
 //! grading.
 
+use std::collections::BTreeMap;
+
+use hmac::{Hmac, Mac};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 
+use super::grading::Response;
 use super::model::{Choice, Question, QuestionKind, Quiz};
+
+/// Bytes of the HMAC kept in an opaque id (shown as hex: 16 characters).
+const OPAQUE_ID_BYTES: usize = 8;
 
 /// A question as the learner sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,14 +68,15 @@ pub enum LearnerBody {
     },
 }
 
-/// An option without its weight or feedback.
+/// An option without its weight or feedback; `id` is opaque ([`opaque_id`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LearnerOption {
     pub id: String,
     pub text: String,
 }
 
-/// A matching prompt without its answer; `id` is the pair id a response refers to.
+/// A matching prompt without its answer; `id` is the opaque id ([`opaque_id`]) of its pair,
+/// the key a response refers to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LearnerPrompt {
     pub id: String,
@@ -69,14 +85,15 @@ pub struct LearnerPrompt {
 
 impl LearnerQuestion {
     /// The learner's view of `question`, options and matching answers shuffled by `seed`
-    /// (mixed with the question id, so questions of one attempt shuffle differently).
+    /// (mixed with the question id, so questions of one attempt shuffle differently), with
+    /// the opaque ids of `seed`.
     pub fn from_question(question: &Question, seed: u64) -> Self {
         let mut rng = StdRng::seed_from_u64(seed ^ stable_hash(&question.id));
         let options = |choices: &[Choice], rng: &mut StdRng| {
             let mut options: Vec<LearnerOption> = choices
                 .iter()
                 .map(|c| LearnerOption {
-                    id: c.id.clone(),
+                    id: opaque_id(seed, &question.id, IdKind::Option, &c.id),
                     text: c.text.clone(),
                 })
                 .collect();
@@ -97,7 +114,7 @@ impl LearnerQuestion {
                 let prompts = pairs
                     .iter()
                     .map(|p| LearnerPrompt {
-                        id: p.id.clone(),
+                        id: opaque_id(seed, &question.id, IdKind::Pair, &p.id),
                         prompt: p.prompt.clone(),
                     })
                     .collect();
@@ -140,6 +157,80 @@ impl Quiz {
             .into_iter()
             .map(|q| LearnerQuestion::from_question(q, seed))
             .collect()
+    }
+}
+
+/// What an opaque id stands for (so an option and a pair with the same authored id differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    Option,
+    Pair,
+}
+
+/// The id the learner sees for the option (or matching pair) `authored_id` of question
+/// `question_id` in the attempt of `seed`: HMAC-SHA256 keyed by the seed, truncated to 64
+/// bits, in hex. Without the seed (which never leaves the server) it says nothing about
+/// the authored id or its place.
+pub fn opaque_id(seed: u64, question_id: &str, kind: IdKind, authored_id: &str) -> String {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(&seed.to_be_bytes()).expect("any key length");
+    let kind = match kind {
+        IdKind::Option => "option",
+        IdKind::Pair => "pair",
+    };
+    mac.update(kind.as_bytes());
+    mac.update(b"\0");
+    mac.update(question_id.as_bytes());
+    mac.update(b"\0");
+    mac.update(authored_id.as_bytes());
+    let tag = mac.finalize().into_bytes();
+    hex::encode(&tag[..OPAQUE_ID_BYTES])
+}
+
+/// `response` to `question` as shown in the attempt of `seed`, with its opaque ids mapped
+/// back to the authored ones for [`super::grade`]. Ids the attempt did not show (authored
+/// ids, ids of another attempt, anything made up) are dropped: a single choice with such an
+/// id is no answer (`None`), and they select nothing in the other kinds.
+pub fn authored_response(question: &Question, seed: u64, response: Response) -> Option<Response> {
+    let map = |kind: IdKind, ids: Vec<&str>| -> BTreeMap<String, String> {
+        ids.into_iter()
+            .map(|id| (opaque_id(seed, &question.id, kind, id), id.to_owned()))
+            .collect()
+    };
+    match (&question.kind, response) {
+        (
+            QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options },
+            response @ (Response::SingleChoice { .. } | Response::MultipleChoice { .. }),
+        ) => {
+            let ids = map(
+                IdKind::Option,
+                options.iter().map(|o| o.id.as_str()).collect(),
+            );
+            match response {
+                Response::SingleChoice { option_id } => {
+                    ids.get(&option_id).map(|id| Response::SingleChoice {
+                        option_id: id.clone(),
+                    })
+                }
+                Response::MultipleChoice { option_ids } => Some(Response::MultipleChoice {
+                    option_ids: option_ids
+                        .iter()
+                        .filter_map(|o| ids.get(o).cloned())
+                        .collect(),
+                }),
+                other => Some(other),
+            }
+        }
+        (QuestionKind::Matching { pairs }, Response::Matching { answers }) => {
+            let ids = map(IdKind::Pair, pairs.iter().map(|p| p.id.as_str()).collect());
+            Some(Response::Matching {
+                answers: answers
+                    .into_iter()
+                    .filter_map(|(k, v)| ids.get(&k).map(|id| (id.clone(), v)))
+                    .collect(),
+            })
+        }
+        (_, other) => Some(other),
     }
 }
 
@@ -280,6 +371,10 @@ mod tests {
                 "value",
                 "title",
                 "ignore_",
+                // Authored option and pair ids.
+                "\"id\":\"a\"",
+                "\"id\":\"b\"",
+                "\"id\":\"c\"",
             ] {
                 assert!(!json.contains(secret), "{secret} leaked: {json}");
             }
@@ -305,7 +400,7 @@ mod tests {
         assert_eq!(m["type"], "matching");
         assert_eq!(
             m["prompts"][0],
-            serde_json::json!({"id": "a", "prompt": "CRC"})
+            serde_json::json!({"id": opaque_id(7, "match", IdKind::Pair, "a"), "prompt": "CRC"})
         );
         assert_eq!(m["answers"].as_array().map(Vec::len), Some(3));
     }
@@ -364,7 +459,204 @@ mod tests {
         assert!(orders.len() > 10);
         let mut sorted = order(9);
         sorted.sort();
-        assert_eq!(sorted, vec!["a", "b", "c", "d", "e", "f", "g", "h"]);
+        let mut expected: Vec<String> = ["a", "b", "c", "d", "e", "f", "g", "h"]
+            .iter()
+            .map(|id| opaque_id(9, "big", IdKind::Option, id))
+            .collect();
+        expected.sort();
+        assert_eq!(sorted, expected);
+    }
+
+    /// Every option and prompt id of `view`.
+    fn shown_ids(view: &[LearnerQuestion]) -> Vec<String> {
+        view.iter()
+            .flat_map(|q| match &q.body {
+                LearnerBody::SingleChoice { options } | LearnerBody::MultipleChoice { options } => {
+                    options.iter().map(|o| o.id.clone()).collect()
+                }
+                LearnerBody::Matching { prompts, .. } => {
+                    prompts.iter().map(|p| p.id.clone()).collect()
+                }
+                _ => vec![],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ids_are_opaque_and_differ_between_attempts() {
+        let quiz = canary_quiz();
+        let first = shown_ids(&quiz.learner_view(1));
+        let second = shown_ids(&quiz.learner_view(2));
+        assert_eq!(first.len(), 2 + 3 + 3);
+        for id in first.iter().chain(&second) {
+            assert_eq!(id.len(), 16, "{id}");
+            assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+            assert!(
+                !["a", "b", "c"].contains(&id.as_str()),
+                "authored id {id} shown"
+            );
+        }
+        let distinct: std::collections::HashSet<&String> = first.iter().collect();
+        assert_eq!(
+            distinct.len(),
+            first.len(),
+            "ids are unique within an attempt"
+        );
+        assert!(
+            first.iter().all(|id| !second.contains(id)),
+            "another attempt shows other ids"
+        );
+        // The same attempt shows the same ids again (resuming it).
+        assert_eq!(first, shown_ids(&quiz.learner_view(1)));
+    }
+
+    #[test]
+    fn learner_json_has_no_authored_option_id() {
+        let quiz = canary_quiz();
+        for seed in 0..20 {
+            let json = serde_json::to_string(&quiz.learner_view(seed)).unwrap_or_default();
+            for id in ["a", "b", "c"] {
+                assert!(!json.contains(&format!("\"id\":\"{id}\"")), "{id}: {json}");
+            }
+        }
+    }
+
+    fn single(id: &str) -> Response {
+        Response::SingleChoice {
+            option_id: id.into(),
+        }
+    }
+
+    #[test]
+    fn responses_map_back_and_unknown_ids_count_for_nothing() {
+        use crate::quiz::grading::grade;
+        let quiz = canary_quiz();
+        let (single_q, multi_q, match_q) =
+            (&quiz.questions[0], &quiz.questions[1], &quiz.questions[5]);
+        let seed = 77;
+        let right = opaque_id(seed, "single", IdKind::Option, "a");
+        let graded = |q: &Question, r: Response| grade(q, authored_response(q, seed, r).as_ref());
+        assert!(graded(single_q, single(&right)).correct);
+        // The authored id, another attempt's id, another question's id, garbage: no answer.
+        let other_attempt = opaque_id(seed + 1, "single", IdKind::Option, "a");
+        let other_question = opaque_id(seed, "multi", IdKind::Option, "a");
+        for wrong in [
+            "a",
+            other_attempt.as_str(),
+            other_question.as_str(),
+            "",
+            "zzzz",
+        ] {
+            let o = graded(single_q, single(wrong));
+            assert_eq!(o.score, 0.0, "{wrong}");
+            assert!(
+                o.feedback.iter().all(|f| !f.contains("FB-SINGLE")),
+                "{wrong}"
+            );
+        }
+        let multi_ids = |ids: &[&str]| Response::MultipleChoice {
+            option_ids: ids
+                .iter()
+                .map(|id| opaque_id(seed, "multi", IdKind::Option, id))
+                .collect(),
+        };
+        assert_eq!(graded(multi_q, multi_ids(&["a", "b"])).score, 1.0);
+        assert_eq!(
+            graded(
+                multi_q,
+                Response::MultipleChoice {
+                    option_ids: vec!["a".into(), "b".into()]
+                }
+            )
+            .score,
+            0.0
+        );
+        let pair = |id: &str| opaque_id(seed, "match", IdKind::Pair, id);
+        let answers: BTreeMap<String, String> = [
+            (pair("a"), "Trẻ em"),
+            (pair("b"), "Phụ nữ"),
+            ("c".to_owned(), "Người khuyết tật"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.to_owned()))
+        .collect();
+        let o = graded(match_q, Response::Matching { answers });
+        assert!((o.score - 2.0 / 3.0).abs() < 1e-9, "{}", o.score);
+        // Other kinds pass through unchanged.
+        assert_eq!(
+            authored_response(
+                &quiz.questions[2],
+                seed,
+                Response::TrueFalse { answer: true }
+            ),
+            Some(Response::TrueFalse { answer: true })
+        );
+    }
+
+    /// The demo course puts the right answer first in most choice questions. Picking the
+    /// option with the smallest id (which was "a") must now be right only by chance.
+    #[test]
+    fn the_demo_course_cannot_be_passed_by_the_first_id() {
+        use crate::quiz::grading::grade_attempt;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../courses/human-rights-treaties");
+        let folder = crate::courses::files::read_folder(&dir).expect("the demo course reads");
+        let (mut tries, mut right_by_smallest, mut right_by_a) = (0, 0, 0);
+        for m in &folder.modules {
+            let quiz = m.quiz.as_ref().expect("every module has a quiz");
+            for seed in 0..100u64 {
+                let view = quiz.learner_view(seed);
+                let mut smallest = BTreeMap::new();
+                let mut authored_a = BTreeMap::new();
+                for q in &view {
+                    if let LearnerBody::SingleChoice { options } = &q.body {
+                        let min = options
+                            .iter()
+                            .map(|o| o.id.clone())
+                            .min()
+                            .unwrap_or_default();
+                        smallest.insert(q.id.clone(), single(&min));
+                        authored_a.insert(q.id.clone(), single("a"));
+                    }
+                }
+                let drawn: Vec<Question> =
+                    quiz.draw_for_attempt(seed).into_iter().cloned().collect();
+                let mapped = |responses: BTreeMap<String, Response>| {
+                    responses
+                        .into_iter()
+                        .filter_map(|(id, r)| {
+                            let q = drawn.iter().find(|q| q.id == id)?;
+                            Some((id, authored_response(q, seed, r)?))
+                        })
+                        .collect::<BTreeMap<_, _>>()
+                };
+                let by_smallest = grade_attempt(&drawn, &mapped(smallest.clone()));
+                let by_a = grade_attempt(&drawn, &mapped(authored_a));
+                assert_eq!(
+                    by_a.score_percent, 0.0,
+                    "the authored id \"a\" scores nothing"
+                );
+                for o in by_smallest
+                    .outcomes
+                    .iter()
+                    .filter(|o| smallest.contains_key(&o.question_id))
+                {
+                    tries += 1;
+                    right_by_smallest += usize::from(o.correct);
+                }
+                right_by_a += by_a.outcomes.iter().filter(|o| o.correct).count();
+            }
+        }
+        assert!(tries >= 2000, "{tries} single-choice answers");
+        assert_eq!(right_by_a, 0);
+        // Four options a question on average: about a quarter right by chance; "a" was right
+        // in 56 of 72 choice questions.
+        let rate = right_by_smallest as f64 / tries as f64;
+        eprintln!("the smallest id was right in {right_by_smallest} of {tries} answers");
+        assert!(
+            rate < 0.40,
+            "the smallest id is right {rate:.2} of the time"
+        );
     }
 
     #[test]

@@ -2,11 +2,12 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use lms_domain::entities::quiz_attempt;
+use lms_domain::learning;
 use lms_domain::learning::attempts::{self, Graded};
-use lms_domain::learning::{self, revision_content};
 use lms_domain::quiz::LearnerQuestion;
 use lms_domain::quiz::grading::Response;
 use serde::{Deserialize, Serialize};
@@ -27,7 +28,8 @@ pub struct AttemptResponse {
     /// The questions, shuffled, without answers (only while the attempt is open).
     #[schema(value_type = Option<Vec<Object>>)]
     pub questions: Option<Vec<LearnerQuestion>>,
-    /// The grade (once submitted).
+    /// The grade (once submitted): per-question correctness and feedback only when the
+    /// course's `show_correctness` allows it now (`correctness_shown`).
     #[schema(value_type = Option<Object>)]
     pub result: Option<Graded>,
 }
@@ -37,12 +39,6 @@ async fn response(
     a: &quiz_attempt::Model,
     include_questions: bool,
 ) -> AppResult<AttemptResponse> {
-    let content = revision_content(&state.db, a.revision_id).await?;
-    let pass_mark = content
-        .modules
-        .iter()
-        .find(|m| m.uid == a.module_uid)
-        .map_or(0, |m| m.completion.pass_mark_percent);
     let questions = if a.submitted_at.is_none() && include_questions {
         Some(attempts::open_questions(&state.db, a).await?)
     } else {
@@ -55,7 +51,7 @@ async fn response(
         deadline_at: a.deadline_at,
         submitted_at: a.submitted_at,
         questions,
-        result: attempts::stored_result(a, pass_mark),
+        result: attempts::result(&state.db, a, Utc::now()).await?,
     })
 }
 
@@ -147,9 +143,11 @@ pub fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
     }
 }
 
-/// Submit an attempt: graded on the server; returns the score, pass or fail and feedback.
-/// Send an `Idempotency-Key`: repeating the request with the same key returns the same
-/// result and grades once.
+/// Submit an attempt: graded on the server; returns the score, pass or fail and the attempts
+/// left, and which answers were right (with feedback) when the course's `show_correctness`
+/// allows it (`correctness_shown`). Option and matching prompt ids are those the attempt
+/// showed; any other id counts as no answer. Send an `Idempotency-Key`: repeating the
+/// request with the same key returns exactly the first body and grades once.
 #[utoipa::path(post, path = "/api/v1/attempts/{id}/submit", tag = "learning",
     params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header)),
     request_body = SubmitParams,
@@ -161,17 +159,17 @@ pub async fn submit(
     Path(id): Path<i64>,
     headers: HeaderMap,
     JsonBody(p): JsonBody<SubmitParams>,
-) -> AppResult<Json<Graded>> {
+) -> AppResult<axum::response::Response> {
     let key = idempotency_key(&headers)?;
-    Ok(Json(
-        attempts::submit(
-            &state.db,
-            me.user.id,
-            id,
-            p.responses,
-            key.as_deref(),
-            Utc::now(),
-        )
-        .await?,
-    ))
+    let submitted = attempts::submit(
+        &state.db,
+        me.user.id,
+        id,
+        p.responses,
+        key.as_deref(),
+        Utc::now(),
+    )
+    .await?;
+    // The stored body as it is, so that a repeat gets the same bytes.
+    Ok(([(header::CONTENT_TYPE, "application/json")], submitted.body).into_response())
 }
