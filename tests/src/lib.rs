@@ -205,6 +205,7 @@ pub struct TestAppBuilder {
     redis: bool,
     s3: bool,
     login_max_per_email: Option<u32>,
+    max_body_bytes: Option<usize>,
 }
 
 /// The Redis the tests use: `LMS_TEST_REDIS_URL`, else the local one (`make test` starts or
@@ -234,6 +235,12 @@ impl TestAppBuilder {
 
     pub fn with_login_limit(mut self, per_email: u32) -> Self {
         self.login_max_per_email = Some(per_email);
+        self
+    }
+
+    /// `LMS_MAX_BODY_BYTES` (64 KiB by default in tests).
+    pub fn with_max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = Some(bytes);
         self
     }
 
@@ -287,7 +294,7 @@ impl TestAppBuilder {
             login_max_per_email: self.login_max_per_email.unwrap_or(1000),
             login_max_per_ip: 100_000,
             login_window_secs: 900,
-            max_body_bytes: 64 * 1024,
+            max_body_bytes: self.max_body_bytes.unwrap_or(64 * 1024),
             trust_proxy: false,
             auto_migrate: false,
             mail_poll_ms: 50,

@@ -712,3 +712,76 @@ async fn the_quiz_editor_saves_gift_with_a_pool_size_and_reports_bad_lines() {
     );
     assert!(module_json["quiz"]["draw"].is_null());
 }
+
+/// Quiz sources past the importers' limits are refused as a whole (422, with the line) and a
+/// Moodle XML document type (entities) is never expanded; only a module's editors get their
+/// source parsed.
+#[tokio::test]
+async fn quiz_sources_past_their_limits_or_with_entities_are_refused() {
+    let app = TestApp::builder()
+        .with_max_body_bytes(1024 * 1024)
+        .build()
+        .await;
+    let trainer = app.user_with(&[Role::Trainer]).await;
+    let lines = format!("Q {{T}}{}", "\n".repeat(50_001));
+    let res = app
+        .post("/api/v1/quizzes/import")
+        .bearer(&trainer.access_token)
+        .json(&json!({"format": "gift", "source": lines}))
+        .send()
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .contains("line 50001: the quiz has more than 50000 lines"),
+        "{}",
+        res.text()
+    );
+    let laughs = "<?xml version=\"1.0\"?>\n<!DOCTYPE quiz [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]>\n<quiz><question type=\"truefalse\"><questiontext><text>&b;</text></questiontext></question></quiz>";
+    let report = app
+        .post("/api/v1/quizzes/import")
+        .bearer(&trainer.access_token)
+        .json(&json!({"format": "moodle_xml", "source": laughs}))
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(report["imported"], 0);
+    assert_eq!(report["problems"][0]["line"], 2);
+    assert!(
+        report["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("<!DOCTYPE>) is not accepted"),
+        "{report}"
+    );
+
+    let c = course(&app, &trainer, "Giới hạn").await;
+    let m = module(&app, &trainer, c, "Mở đầu").await;
+    let res = app
+        .request(http::Method::PUT, &format!("/api/v1/modules/{m}/quiz"))
+        .bearer(&trainer.access_token)
+        .json(&json!({"gift": GIFT, "gift_translations": {"en": lines}}))
+        .send()
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["details"]["problems"][0]["language"], "en");
+    let saved = app
+        .get(&format!("/api/v1/modules/{m}/quiz.gift"))
+        .bearer(&trainer.access_token)
+        .send()
+        .await;
+    assert_eq!(saved.status, StatusCode::NOT_FOUND, "nothing was saved");
+    let other = app.user_with(&[Role::Trainer]).await;
+    let res = app
+        .request(http::Method::PUT, &format!("/api/v1/modules/{m}/quiz"))
+        .bearer(&other.access_token)
+        .json(&json!({"gift": lines}))
+        .send()
+        .await;
+    assert!(
+        matches!(res.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "another trainer's source is not even checked: {}",
+        res.text()
+    );
+}

@@ -1,8 +1,12 @@
 //! Roster import: CSV (BOM, semicolons, CRLF, quotes) and XLSX; every bad row reported with
 //! its line, column and reason; strict, partial and dry-run modes; idempotent re-imports;
 //! full re-imports deactivate (never delete); names in NFC; former province codes resolved;
-//! HR acts only within their organisations.
+//! HR acts only within their organisations. Only HR and admins get a file read at all, and a
+//! hostile workbook (a far-away cell, a ZIP bomb) is refused quickly without the memory it asks.
 
+use std::io::Write;
+
+use futures_util::StreamExt;
 use http::StatusCode;
 use lms_domain::Role;
 use lms_tests::{Session, TestApp};
@@ -488,4 +492,187 @@ async fn group_membership_assigns_the_required_courses_with_the_deadline() {
         .unwrap()
         .expect("the group's course is assigned");
     assert!(enrolled.due_at.is_some(), "{mine}");
+}
+
+/// An XLSX made by hand (the smallest workbook calamine opens) whose first worksheet's XML
+/// is whatever `sheet` writes, deflated as it is written, so that a huge sheet is never held.
+fn handmade_xlsx(sheet: impl FnOnce(&mut dyn Write)) -> Vec<u8> {
+    use zip::write::SimpleFileOptions;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated =
+        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let parts = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        ),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+        ),
+    ];
+    for (name, xml) in parts {
+        zip.start_file(name, deflated).unwrap();
+        zip.write_all(xml.as_bytes()).unwrap();
+    }
+    zip.start_file("xl/worksheets/sheet1.xml", deflated)
+        .unwrap();
+    sheet(&mut zip);
+    zip.finish().unwrap().into_inner()
+}
+
+/// A sheet with a header in A1 and one value far away, declared in its dimension too: read
+/// as a rectangle this is `far`'s row × column cells (XFD1048576: 17 billion).
+fn far_cell_xlsx(far: &str) -> Vec<u8> {
+    handmade_xlsx(|w| {
+        let row: u32 = far.trim_start_matches(char::is_alphabetic).parse().unwrap();
+        write!(
+            w,
+            r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:{far}"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Employee ID</t></is></c></row><row r="{row}"><c r="{far}"><v>1</v></c></row></sheetData></worksheet>"#
+        )
+        .unwrap();
+    })
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The process's peak resident memory so far (VmHWM), in MiB.
+fn peak_rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb / 1024
+}
+
+/// Learners and accounts that have not even verified their email are refused before their
+/// upload is read: the body here sends a hostile workbook and then never ends, so a server
+/// that read it first would hang (or, parsing it, abort).
+#[tokio::test]
+async fn only_hr_and_admins_get_their_roster_file_read() {
+    let app = TestApp::new().await;
+    let learner = app.user_with(&[]).await;
+    let email = TestApp::unique_email("unverified");
+    app.post("/api/v1/auth/register")
+        .json(&json!({"email": email, "password": lms_tests::PASSWORD, "display_name": "Chưa Xác Minh"}))
+        .send()
+        .await
+        .expect(StatusCode::ACCEPTED);
+    let unverified = app.login(&email, lms_tests::PASSWORD, 0).await;
+    let trainer = app.user_with(&[Role::Trainer]).await;
+    for s in [&learner, &unverified, &trainer] {
+        let hostile = far_cell_xlsx("XFD1048576");
+        let body = axum::body::Body::from_stream(
+            futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(hostile))])
+                .chain(futures_util::stream::pending()),
+        );
+        let res = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            app.post("/api/v1/roster/imports")
+                .bearer(&s.access_token)
+                .raw(XLSX, body)
+                .send(),
+        )
+        .await
+        .expect("answered without waiting for the body");
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text());
+    }
+}
+
+/// A workbook whose one far cell would make a 17-billion-cell grid is refused at once with
+/// a message saying the limit, and reading it costs next to no memory.
+#[tokio::test]
+async fn a_far_away_cell_is_refused_without_allocating_the_grid() {
+    let app = TestApp::new().await;
+    let admin = app.user_with(&[Role::Admin]).await;
+    let hr = hr_of(&app, &admin, &["ubnd-79"]).await;
+    for far in ["XFD1000", "XFD1048576"] {
+        let hostile = far_cell_xlsx(far);
+        assert!(hostile.len() < 2048, "{} bytes", hostile.len());
+        let before = peak_rss_mib();
+        let started = std::time::Instant::now();
+        let res = app
+            .post("/api/v1/roster/imports")
+            .bearer(&hr.access_token)
+            .raw(XLSX, hostile)
+            .send()
+            .await;
+        let after = peak_rss_mib();
+        eprintln!(
+            "{far}: {} after {:?}; peak RSS {before} MiB before, {after} MiB after",
+            res.status,
+            started.elapsed()
+        );
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text());
+        assert_eq!(res.error_code(), "unreadable_file");
+        let message = res.json()["message"].as_str().unwrap().to_owned();
+        assert!(
+            message.contains("the sheet is larger than 100000 rows")
+                && message.contains("64 columns")
+                && message.contains(&format!("A1:{far}")),
+            "{message}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(after - before < 100, "peak RSS grew {before} → {after} MiB");
+    }
+    // The same cell without a dimension declaring it is found while streaming.
+    let undeclared = handmade_xlsx(|w| {
+        w.write_all(br#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Employee ID</t></is></c><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>"#).unwrap();
+    });
+    let res = app
+        .post("/api/v1/roster/imports")
+        .bearer(&hr.access_token)
+        .raw(XLSX, undeclared)
+        .send()
+        .await
+        .expect(StatusCode::BAD_REQUEST);
+    assert!(
+        res.text().contains("it has a value in XFD1048576"),
+        "{}",
+        res.text()
+    );
+}
+
+/// A sheet that inflates from 48 KB to 49 MiB is refused before the workbook is opened (the
+/// parts are measured as they decompress: the sizes a ZIP declares may lie).
+#[tokio::test]
+async fn a_zip_bomb_sheet_is_refused() {
+    let app = TestApp::new().await;
+    let admin = app.user_with(&[Role::Admin]).await;
+    let bomb = handmade_xlsx(|w| {
+        w.write_all(br#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>"#).unwrap();
+        let chunk = vec![b'a'; 1024 * 1024];
+        for _ in 0..49 {
+            w.write_all(&chunk).unwrap();
+        }
+        w.write_all(b"</t></is></c></row></sheetData></worksheet>")
+            .unwrap();
+    });
+    assert!(bomb.len() < 60 * 1024, "{} bytes", bomb.len());
+    let before = peak_rss_mib();
+    let res = app
+        .post("/api/v1/roster/imports")
+        .bearer(&admin.access_token)
+        .raw(XLSX, bomb)
+        .send()
+        .await
+        .expect(StatusCode::BAD_REQUEST);
+    let after = peak_rss_mib();
+    eprintln!("zip bomb: peak RSS {before} MiB before, {after} MiB after");
+    assert!(
+        res.text()
+            .contains("xl/worksheets/sheet1.xml is larger than 48 MiB once decompressed"),
+        "{}",
+        res.text()
+    );
 }

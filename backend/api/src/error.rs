@@ -159,6 +159,22 @@ pub fn validation(fields: Vec<FieldError>) -> AppError {
     }
 }
 
+/// A file the server would not parse: 503 when every parsing slot is busy, 400 when the
+/// parser failed on it.
+impl From<lms_domain::parsing::ParseRefused> for AppError {
+    fn from(e: lms_domain::parsing::ParseRefused) -> Self {
+        use lms_domain::parsing::ParseRefused;
+        match e {
+            ParseRefused::Busy => {
+                AppError::client(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string())
+            }
+            ParseRefused::Failed => {
+                AppError::client(StatusCode::BAD_REQUEST, "unreadable_file", e.to_string())
+            }
+        }
+    }
+}
+
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
         DomainError::from(e).into()

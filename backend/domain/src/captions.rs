@@ -1,8 +1,27 @@
 //! Captions: WebVTT or SRT as trainers upload them, checked cue by cue (every problem with
 //! its line) and stored as WebVTT beside the video's renditions, so the signed playback URL
 //! covers them too.
+//!
+//! A caption file is bounded by [`limits`] (bytes, lines, cues, problems reported), checked
+//! before it is split into lines.
 
 use serde::Serialize;
+
+/// How large a caption file may be (a 6-minute video has a few hundred cues).
+pub mod limits {
+    /// Bytes of the file.
+    pub const MAX_BYTES: usize = 1024 * 1024;
+    /// Lines of the file.
+    pub const MAX_LINES: usize = 100_000;
+    /// Cues (one every 100 ms of the longest video accepted).
+    pub const MAX_CUES: usize = 5_000;
+    /// Problems reported one by one; past this the file is not read further.
+    pub const MAX_PROBLEMS: usize = 100;
+}
+
+fn refused(line: usize, message: String) -> Vec<CaptionProblem> {
+    vec![CaptionProblem { line, message }]
+}
 
 /// One problem in a caption file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,7 +57,9 @@ fn timestamp(s: &str) -> Option<u64> {
     if m > 59 || sec > 59 {
         return None;
     }
-    Some(((h * 60 + m) * 60 + sec) * 1000 + frac.parse::<u64>().ok()?)
+    // Checked: the hours are as many digits as the file gives.
+    h.checked_mul(3_600_000)?
+        .checked_add((m * 60 + sec) * 1000 + frac.parse::<u64>().ok()?)
 }
 
 fn vtt_time(ms: u64) -> String {
@@ -54,12 +75,25 @@ fn vtt_time(ms: u64) -> String {
 /// Checks a WebVTT or SRT file and returns it as WebVTT, or every problem found.
 /// `duration_s`, when known, bounds the cue times.
 pub fn to_webvtt(content: &str, duration_s: Option<f64>) -> Result<String, Vec<CaptionProblem>> {
+    use limits::*;
+    if content.len() > MAX_BYTES {
+        return Err(refused(
+            1,
+            format!("the file is larger than {} KiB", MAX_BYTES / 1024),
+        ));
+    }
     let text = content
         .strip_prefix('\u{feff}')
         .unwrap_or(content)
         .replace("\r\n", "\n")
         .replace('\r', "\n");
     let lines: Vec<&str> = text.lines().collect();
+    if lines.len() > MAX_LINES {
+        return Err(refused(
+            MAX_LINES + 1,
+            format!("the file has more than {MAX_LINES} lines"),
+        ));
+    }
     let mut problems = Vec::new();
     let is_vtt = lines.first().is_some_and(|l| l.starts_with("WEBVTT"));
     let mut out = String::from("WEBVTT\n");
@@ -73,9 +107,24 @@ pub fn to_webvtt(content: &str, duration_s: Option<f64>) -> Result<String, Vec<C
     let mut cues = 0;
     let mut last_start = 0u64;
     while i < lines.len() {
+        if problems.len() >= MAX_PROBLEMS {
+            problems.push(CaptionProblem {
+                line: i + 1,
+                message: format!(
+                    "more than {MAX_PROBLEMS} problems: the rest of the file was not checked"
+                ),
+            });
+            break;
+        }
         if lines[i].trim().is_empty() {
             i += 1;
             continue;
+        }
+        if cues == MAX_CUES {
+            return Err(refused(
+                i + 1,
+                format!("the file has more than {MAX_CUES} cues"),
+            ));
         }
         let block_start = i;
         let mut block = Vec::new();
@@ -196,5 +245,54 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn files_past_the_limits_are_refused_with_a_bounded_report() {
+        use super::limits::*;
+        let big = format!("WEBVTT\n\n{}", "x".repeat(MAX_BYTES));
+        assert_eq!(
+            to_webvtt(&big, None).unwrap_err(),
+            refused(1, "the file is larger than 1024 KiB".into())
+        );
+        // Lines ended by CR alone count too.
+        for end in ["\n", "\r"] {
+            let long = format!("WEBVTT{}", end.repeat(MAX_LINES + 1));
+            let problems = to_webvtt(&long, None).unwrap_err();
+            assert_eq!(problems[0].message, "the file has more than 100000 lines");
+        }
+        let cue = |i: usize| {
+            format!(
+                "{} --> {}\nx\n\n",
+                vtt_time(i as u64 * 10),
+                vtt_time(i as u64 * 10 + 5)
+            )
+        };
+        let ok: String = (0..MAX_CUES).map(cue).collect();
+        assert!(to_webvtt(&format!("WEBVTT\n\n{ok}"), None).is_ok());
+        let many: String = (0..=MAX_CUES).map(cue).collect();
+        let problems = to_webvtt(&format!("WEBVTT\n\n{many}"), None).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].message, "the file has more than 5000 cues");
+        assert_eq!(problems[0].line, 3 + 3 * MAX_CUES);
+        // 30,000 bad blocks are reported up to the limit, and the report stays small.
+        let bad = "x\n\n".repeat(30_000);
+        let problems = to_webvtt(&bad, None).unwrap_err();
+        assert_eq!(problems.len(), MAX_PROBLEMS + 1);
+        assert!(
+            problems
+                .last()
+                .unwrap()
+                .message
+                .starts_with("more than 100 problems")
+        );
+    }
+
+    #[test]
+    fn absurd_hours_are_unreadable_not_an_overflow() {
+        let srt = "1\n18446744073709551615:00:00,000 --> 18446744073709551615:00:01,000\nx\n";
+        let problems = to_webvtt(srt, None).unwrap_err();
+        assert_eq!(problems[0].line, 2);
+        assert!(problems[0].message.starts_with("unreadable cue timing"));
     }
 }

@@ -17,6 +17,7 @@ pub mod learning;
 pub mod mail;
 pub mod media;
 pub mod organisations;
+pub mod parsing;
 pub mod passwords;
 pub mod quiz;
 pub mod reference;

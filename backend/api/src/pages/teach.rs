@@ -805,10 +805,39 @@ pub async fn save_quiz(
             }
         },
     };
-    let quiz = if form.gift.trim().is_empty() {
-        None
-    } else {
-        let mut r = quiz::gift::import_gift(&form.gift);
+    // Only the module's editors get a source parsed, within the importer's limits, off the
+    // async executor.
+    if let Err(e) = authoring::editable_module(&state.db, me.user.id, &me.grants, id).await {
+        return fail(&state, &page, e);
+    }
+    for (language, src) in [("", &form.gift), ("en: ", &form.gift_en)] {
+        if let Err(p) = quiz::import::check_source(src) {
+            let error = format!("{language}line {}: {}", p.line, p.message);
+            return module_editor(
+                &state,
+                &page,
+                &me,
+                id,
+                None,
+                QuizView::default(),
+                vec![error],
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    }
+    let (gift, gift_en) = (form.gift.clone(), form.gift_en.clone());
+    let parsed = lms_domain::parsing::off_executor(move || {
+        let read = |src: &str| (!src.trim().is_empty()).then(|| quiz::gift::import_gift(src));
+        (read(&gift), read(&gift_en))
+    })
+    .await;
+    let (report, report_en) = match parsed {
+        Ok(reports) => reports,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let quiz = if let Some(mut r) = report {
         r.quiz.draw = draw;
         problems.extend(
             r.problems
@@ -816,10 +845,11 @@ pub async fn save_quiz(
                 .map(|p| json!({"line": p.line, "message": p.message})),
         );
         Some(r.quiz)
+    } else {
+        None
     };
     let mut translations = Translations::new();
-    if !form.gift_en.trim().is_empty() {
-        let r = quiz::gift::import_gift(&form.gift_en);
+    if let Some(r) = report_en {
         problems.extend(
             r.problems
                 .iter()

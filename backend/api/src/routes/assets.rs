@@ -185,17 +185,20 @@ pub async fn add_caption(
             "add captions once the video is ready",
         )
     })?;
-    let vtt = lms_domain::captions::to_webvtt(&p.content, a.duration_s).map_err(|problems| {
-        AppError::Client {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "validation",
-            message: problems
-                .iter()
-                .map(|p| format!("line {}: {}", p.line, p.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-            details: Some(serde_json::json!({ "problems": problems })),
-        }
+    let (content, duration_s) = (p.content, a.duration_s);
+    let checked = lms_domain::parsing::off_executor(move || {
+        lms_domain::captions::to_webvtt(&content, duration_s)
+    })
+    .await?;
+    let vtt = checked.map_err(|problems| AppError::Client {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: "validation",
+        message: problems
+            .iter()
+            .map(|p| format!("line {}: {}", p.line, p.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        details: Some(serde_json::json!({ "problems": problems })),
     })?;
     let file = format!("captions/{language}.vtt");
     let key = format!("{}/{file}", prefix.trim_end_matches('/'));

@@ -6,6 +6,10 @@
 //! folder's content hash is kept on the course, a second import of the same files changes
 //! nothing, and an edited file updates the course in place. Modules are matched by a UUID
 //! derived from the course slug and the module key, so learners' progress survives.
+//!
+//! A folder may come from someone else, so reading it is bounded by [`limits`]: files are
+//! read up to their limit (never a link, a device or a pipe), the modules folder up to its
+//! count, and a GIFT quiz within the quiz importer's own limits.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,6 +28,16 @@ use crate::audit::{self, AuditEntry};
 use crate::entities::{course, module};
 use crate::error::DomainResult;
 use crate::quiz::{Quiz, gift};
+
+/// How large a course folder may be.
+pub mod limits {
+    /// Bytes of one text file (`course.yaml`, a module, a quiz).
+    pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+    /// Bytes of all the text files together.
+    pub const MAX_FOLDER_BYTES: u64 = 32 * 1024 * 1024;
+    /// `.md` files in the modules folder (modules and their translations).
+    pub const MAX_MODULE_FILES: usize = 500;
+}
 
 /// One problem in a course folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,6 +162,8 @@ struct Reader {
     dir: PathBuf,
     problems: Vec<FileProblem>,
     hasher: Sha256,
+    /// Bytes read so far, against [`limits::MAX_FOLDER_BYTES`].
+    bytes_read: u64,
 }
 
 impl Reader {
@@ -159,8 +175,44 @@ impl Reader {
         });
     }
 
+    /// A regular file's text within [`limits`]; anything else is a problem.
     fn read(&mut self, rel: &str) -> Option<String> {
-        match std::fs::read_to_string(self.dir.join(rel)) {
+        use std::io::Read;
+        let path = self.dir.join(rel);
+        let text = match std::fs::symlink_metadata(&path) {
+            Err(e) => Err(format!("cannot read: {e}")),
+            Ok(m) if m.file_type().is_symlink() => {
+                Err("is a link; links are not followed (copy the file into the folder)".into())
+            }
+            Ok(m) if !m.is_file() => Err("is not a regular file".into()),
+            Ok(_) => {
+                let left = limits::MAX_FOLDER_BYTES.saturating_sub(self.bytes_read);
+                let mut bytes = Vec::new();
+                std::fs::File::open(&path)
+                    .and_then(|f| {
+                        f.take(limits::MAX_FILE_BYTES.min(left) + 1)
+                            .read_to_end(&mut bytes)
+                    })
+                    .map_err(|e| format!("cannot read: {e}"))
+                    .and_then(|n| {
+                        self.bytes_read += n as u64;
+                        if n as u64 > limits::MAX_FILE_BYTES {
+                            Err(format!(
+                                "is larger than {} KiB",
+                                limits::MAX_FILE_BYTES / 1024
+                            ))
+                        } else if n as u64 > left {
+                            Err(format!(
+                                "is past the {} MiB the whole folder may hold",
+                                limits::MAX_FOLDER_BYTES / (1024 * 1024)
+                            ))
+                        } else {
+                            String::from_utf8(bytes).map_err(|_| "is not UTF-8 text".to_owned())
+                        }
+                    })
+            }
+        };
+        match text {
             Ok(text) => {
                 self.hasher.update(rel.as_bytes());
                 self.hasher.update([0]);
@@ -168,8 +220,8 @@ impl Reader {
                 self.hasher.update([0]);
                 Some(text)
             }
-            Err(e) => {
-                self.problem(rel, None, format!("cannot read: {e}"));
+            Err(why) => {
+                self.problem(rel, None, why);
                 None
             }
         }
@@ -252,6 +304,7 @@ pub fn read_folder(dir: &Path) -> Result<CourseFolder, Vec<FileProblem>> {
         dir: dir.to_path_buf(),
         problems: Vec::new(),
         hasher: Sha256::new(),
+        bytes_read: 0,
     };
     let course_yaml = r
         .read("course.yaml")
@@ -263,6 +316,7 @@ pub fn read_folder(dir: &Path) -> Result<CourseFolder, Vec<FileProblem>> {
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| n.ends_with(".md"))
+            .take(limits::MAX_MODULE_FILES + 1)
             .collect(),
         Err(e) => {
             r.problem(
@@ -273,6 +327,17 @@ pub fn read_folder(dir: &Path) -> Result<CourseFolder, Vec<FileProblem>> {
             Vec::new()
         }
     };
+    if names.len() > limits::MAX_MODULE_FILES {
+        r.problem(
+            "modules",
+            None,
+            format!(
+                "more than {} module files; split the course",
+                limits::MAX_MODULE_FILES
+            ),
+        );
+        return Err(r.problems);
+    }
     names.sort();
     let (originals, translated): (Vec<String>, Vec<String>) =
         names.into_iter().partition(|n| n.matches('.').count() == 1);
@@ -644,6 +709,76 @@ mod tests {
         assert_eq!(body, "\n## Slide\n");
         assert_eq!(line, 5);
         assert!(split_front_matter("no front matter").is_none());
+    }
+
+    /// A course folder in a fresh temporary directory, removed on drop.
+    struct Folder(PathBuf);
+
+    impl Folder {
+        fn new() -> Self {
+            let dir = std::env::temp_dir().join(format!("lms-course-{}", uuid::Uuid::new_v4()));
+            std::fs::create_dir_all(dir.join("modules")).unwrap();
+            std::fs::create_dir_all(dir.join("quizzes")).unwrap();
+            std::fs::write(dir.join("course.yaml"), "slug: demo\ntitle: Demo\n").unwrap();
+            Self(dir)
+        }
+        fn write(&self, rel: &str, text: &str) {
+            std::fs::write(self.0.join(rel), text).unwrap();
+        }
+        fn problems(&self) -> Vec<String> {
+            read_folder(&self.0)
+                .unwrap_err()
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        }
+    }
+
+    impl Drop for Folder {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    const MODULE: &str = "---\ntitle: A\nquiz: quizzes/a.gift\n---\n## Slide\n";
+
+    #[test]
+    fn files_past_their_limit_links_and_devices_are_refused_unread() {
+        let f = Folder::new();
+        f.write("modules/01-a.md", MODULE);
+        f.write("quizzes/a.gift", &"Q {T}\n\n".repeat(200_000));
+        f.write(
+            "modules/02-b.md",
+            &format!("---\ntitle: B\n---\n{}", "x".repeat(1 << 20)),
+        );
+        std::os::unix::fs::symlink("/dev/zero", f.0.join("modules/03-zero.md")).unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", f.0.join("modules/04-out.md")).unwrap();
+        let started = std::time::Instant::now();
+        let problems = f.problems();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        for expected in [
+            "quizzes/a.gift: is larger than 1024 KiB",
+            "modules/02-b.md: is larger than 1024 KiB",
+            "modules/03-zero.md: is a link; links are not followed (copy the file into the folder)",
+            "modules/04-out.md: is a link; links are not followed (copy the file into the folder)",
+        ] {
+            assert!(
+                problems.iter().any(|p| p == expected),
+                "{expected}: {problems:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_folder_of_too_many_modules_is_refused() {
+        let f = Folder::new();
+        for i in 0..=limits::MAX_MODULE_FILES {
+            f.write(&format!("modules/{i:04}-m{i}.md"), "---\ntitle: M\n---\n");
+        }
+        assert_eq!(
+            f.problems(),
+            vec!["modules: more than 500 module files; split the course"]
+        );
     }
 
     #[test]

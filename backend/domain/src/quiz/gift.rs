@@ -49,7 +49,11 @@ pub const DESCRIPTION_REASON: &str =
 pub const BLANK: &str = "___";
 
 /// Reads a GIFT file: the questions it could import and a problem for every one it could not.
+/// Bounded by [`super::import::limits`].
 pub fn import_gift(src: &str) -> ImportReport {
+    if let Err(problem) = super::import::check_source(src) {
+        return ImportReport::refused(problem);
+    }
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let mut report = ImportReport::default();
     let mut ids = IdAllocator::default();
@@ -59,7 +63,13 @@ pub fn import_gift(src: &str) -> ImportReport {
             .problems
             .push(ImportProblem::new(1, "no questions found"));
     }
-    for block in blocks {
+    for (n, block) in blocks.into_iter().enumerate() {
+        if n == super::import::limits::MAX_QUESTIONS {
+            report
+                .problems
+                .push(super::import::too_many_questions(block.start_line));
+            break;
+        }
         match parse_block(&block) {
             Ok(parsed) => {
                 if let Some(question) = accept(parsed, block.start_line, &mut ids, &mut report) {
@@ -69,7 +79,7 @@ pub fn import_gift(src: &str) -> ImportReport {
             Err(problem) => report.problems.push(problem),
         }
     }
-    report
+    report.cap_problems()
 }
 
 /// Validates a parsed question and gives it its id; reports it when it is rejected.

@@ -6,6 +6,10 @@
 //! a usable title is `q{n}`, `n` counting the imported questions from 1. Give questions
 //! titles (or explicit ids: GIFT `// [id:...]`, Moodle `<idnumber>`) to keep their ids
 //! stable when questions are added or removed.
+//!
+//! Both importers read files trainers send, so both are bounded by [`limits`]: a source past
+//! its size or line limit is refused whole ([`check_source`]) before it is parsed; past the
+//! question limit the rest is not read; past the problem limit the rest is counted.
 
 use std::collections::HashSet;
 
@@ -13,6 +17,80 @@ use serde::{Deserialize, Serialize};
 
 use super::model::Quiz;
 use crate::text::fold;
+
+/// How large a quiz source (GIFT or Moodle XML) may be.
+pub mod limits {
+    /// Bytes of the source text.
+    pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
+    /// Lines of the source text.
+    pub const MAX_LINES: usize = 50_000;
+    /// Questions read from one source (a module's quiz has a handful; a bank drawn from,
+    /// a few hundred).
+    pub const MAX_QUESTIONS: usize = 1_000;
+    /// Problems reported one by one; past this they are only counted.
+    pub const MAX_PROBLEMS: usize = 200;
+    /// Moodle XML: elements in the document.
+    pub const MAX_ELEMENTS: usize = 200_000;
+}
+
+/// Refuses a source past [`limits::MAX_SOURCE_BYTES`] or [`limits::MAX_LINES`], with the
+/// line where the limit is passed; the importers call it first, and the HTTP layer too, to
+/// refuse the request as a whole (422).
+pub fn check_source(src: &str) -> Result<(), ImportProblem> {
+    use limits::*;
+    if src.len() > MAX_SOURCE_BYTES {
+        return Err(ImportProblem::new(
+            1,
+            format!(
+                "the quiz is larger than {} KiB; split it into smaller quizzes",
+                MAX_SOURCE_BYTES / 1024
+            ),
+        ));
+    }
+    if src.lines().nth(MAX_LINES).is_some() {
+        return Err(ImportProblem::new(
+            MAX_LINES + 1,
+            format!("the quiz has more than {MAX_LINES} lines; split it into smaller quizzes"),
+        ));
+    }
+    Ok(())
+}
+
+/// The problem that ends reading at the first question past [`limits::MAX_QUESTIONS`].
+pub(crate) fn too_many_questions(line: usize) -> ImportProblem {
+    ImportProblem::new(
+        line,
+        format!(
+            "more than {} questions: the rest of the file was not read; split it into smaller quizzes",
+            limits::MAX_QUESTIONS
+        ),
+    )
+}
+
+impl ImportReport {
+    /// A report of one problem: the source was not read.
+    pub(crate) fn refused(problem: ImportProblem) -> Self {
+        Self {
+            quiz: Quiz::default(),
+            problems: vec![problem],
+        }
+    }
+
+    /// Keeps the first [`limits::MAX_PROBLEMS`] problems and counts the rest in one more.
+    pub(crate) fn cap_problems(mut self) -> Self {
+        let max = limits::MAX_PROBLEMS;
+        if self.problems.len() > max {
+            let more = self.problems.len() - max;
+            let line = self.problems[max].line;
+            self.problems.truncate(max);
+            self.problems.push(ImportProblem::new(
+                line,
+                format!("and {more} more problems from this line on"),
+            ));
+        }
+        self
+    }
+}
 
 /// The questions that could be imported, and why the others could not.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -138,6 +216,33 @@ mod tests {
         assert!(!ids.claim("bai-1"));
         assert!(!ids.claim("q3"));
         assert_eq!(ids.next(None), "q8");
+    }
+
+    #[test]
+    fn sources_past_the_limits_are_refused_with_the_line() {
+        assert!(check_source(&"a\n".repeat(limits::MAX_LINES)).is_ok());
+        let p = check_source(&"a\n".repeat(limits::MAX_LINES + 1)).unwrap_err();
+        assert_eq!(p.line, limits::MAX_LINES + 1);
+        assert!(p.message.contains("more than 50000 lines"), "{}", p.message);
+        let p = check_source(&"a".repeat(limits::MAX_SOURCE_BYTES + 1)).unwrap_err();
+        assert_eq!(
+            p.message,
+            "the quiz is larger than 1024 KiB; split it into smaller quizzes"
+        );
+    }
+
+    #[test]
+    fn problems_past_the_limit_are_counted() {
+        let report = ImportReport {
+            quiz: Quiz::default(),
+            problems: (1..=250).map(|l| ImportProblem::new(l, "bad")).collect(),
+        }
+        .cap_problems();
+        assert_eq!(report.problems.len(), limits::MAX_PROBLEMS + 1);
+        assert_eq!(
+            report.problems.last().unwrap(),
+            &ImportProblem::new(201, "and 50 more problems from this line on")
+        );
     }
 
     #[test]

@@ -14,7 +14,10 @@
 //! `<file>`s, shuffle and numbering settings, combined feedback, hints and tags. HTML text is
 //! kept (Markdown lets it through) but a text that is one `<p>` paragraph is unwrapped.
 //!
-//! Malformed XML gives an empty quiz and one problem with the line of the error.
+//! Malformed XML gives an empty quiz and one problem with the line of the error. So does a
+//! document type declaration: entities are never defined or fetched (only XML's five and
+//! character references are resolved), and the document is bounded by
+//! [`super::import::limits`] (bytes, lines, elements, questions).
 
 use quick_xml::Reader;
 use quick_xml::XmlVersion;
@@ -32,6 +35,9 @@ const MAX_DEPTH: usize = 64;
 /// Reads a Moodle XML export: the questions it could import and a problem for every one
 /// it could not.
 pub fn import_moodle_xml(src: &str) -> ImportReport {
+    if let Err(problem) = super::import::check_source(src) {
+        return ImportReport::refused(problem);
+    }
     let mut report = ImportReport::default();
     let root = match parse_tree(src) {
         Ok(Some(root)) => root,
@@ -55,9 +61,15 @@ pub fn import_moodle_xml(src: &str) -> ImportReport {
     }
     let mut ids = IdAllocator::default();
     let mut found = false;
-    for element in root.elements("question") {
+    for (n, element) in root.elements("question").enumerate() {
         found = true;
         let line = element.line;
+        if n == super::import::limits::MAX_QUESTIONS {
+            report
+                .problems
+                .push(super::import::too_many_questions(line));
+            break;
+        }
         let parsed = match read_question(element, &mut report.problems) {
             Ok(Some(parsed)) => parsed,
             Ok(None) => continue,
@@ -94,7 +106,7 @@ pub fn import_moodle_xml(src: &str) -> ImportReport {
             .problems
             .push(ImportProblem::new(root.line, "no questions found"));
     }
-    report
+    report.cap_problems()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -213,6 +225,7 @@ fn parse_tree(src: &str) -> Result<Option<Element>, ImportProblem> {
     let mut reader = Reader::from_str(src);
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
+    let mut elements = 0usize;
     loop {
         let position = reader.buffer_position();
         let event = match reader.read_event() {
@@ -225,6 +238,18 @@ fn parse_tree(src: &str) -> Result<Option<Element>, ImportProblem> {
             }
         };
         let line = line_at(position);
+        if matches!(event, Event::Start(_) | Event::Empty(_)) {
+            elements += 1;
+            if elements > super::import::limits::MAX_ELEMENTS {
+                return Err(ImportProblem::new(
+                    line,
+                    format!(
+                        "the document has more than {} elements; split it into smaller quizzes",
+                        super::import::limits::MAX_ELEMENTS
+                    ),
+                ));
+            }
+        }
         match event {
             Event::Start(start) => {
                 if stack.len() >= MAX_DEPTH {
@@ -261,7 +286,13 @@ fn parse_tree(src: &str) -> Result<Option<Element>, ImportProblem> {
                 push_text(&mut stack, &resolved);
             }
             Event::Eof => break,
-            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
+            Event::DocType(_) => {
+                return Err(ImportProblem::new(
+                    line,
+                    "a document type declaration (<!DOCTYPE>) is not accepted: Moodle exports have none, and its entities are never expanded",
+                ));
+            }
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
         }
     }
     if let Some(open) = stack.last() {

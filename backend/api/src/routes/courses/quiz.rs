@@ -45,6 +45,28 @@ pub struct ImportResponse {
     pub problems: Vec<ImportProblem>,
 }
 
+/// Refuses a source past the importers' limits as a whole (422, with the line).
+fn check_source(language: Option<&str>, source: &str) -> AppResult<()> {
+    quiz::import::check_source(source).map_err(|p| AppError::Client {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: "validation",
+        message: format!("line {}: {}", p.line, p.message),
+        details: Some(serde_json::json!({ "problems": [{
+            "language": language, "line": p.line, "message": p.message,
+        }] })),
+    })
+}
+
+/// Parses off the async executor (see `lms_domain::parsing`), after the size check.
+async fn import_off_executor(
+    language: Option<&str>,
+    format: QuizFormat,
+    source: String,
+) -> AppResult<ImportResponse> {
+    check_source(language, &source)?;
+    Ok(lms_domain::parsing::off_executor(move || import(&format, &source)).await?)
+}
+
 fn import(format: &QuizFormat, source: &str) -> ImportResponse {
     let report = match format {
         QuizFormat::Gift => quiz::gift::import_gift(source),
@@ -68,14 +90,14 @@ fn import(format: &QuizFormat, source: &str) -> ImportResponse {
 /// reported with its line number and reason; the rest come back as a quiz.
 #[utoipa::path(post, path = "/api/v1/quizzes/import", tag = "authoring",
     request_body = ImportParams,
-    responses((status = 200, body = ImportResponse), (status = 401, body = ErrorBody)),
+    responses((status = 200, body = ImportResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn preview_import(
     CurrentUser(me): CurrentUser,
     JsonBody(p): JsonBody<ImportParams>,
 ) -> AppResult<Json<ImportResponse>> {
     me.require(lms_domain::Role::Trainer)?;
-    Ok(Json(import(&p.format, &p.source)))
+    Ok(Json(import_off_executor(None, p.format, p.source).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -118,6 +140,8 @@ pub async fn set(
     Path(id): Path<i64>,
     JsonBody(p): JsonBody<SetQuizParams>,
 ) -> AppResult<Json<SetQuizResponse>> {
+    // Only the module's editors get a source parsed at all.
+    authoring::editable_module(&state.db, me.user.id, &me.grants, id).await?;
     let mut problems = Vec::new();
     let quiz = match (p.quiz, p.gift) {
         (Some(_), Some(_)) => {
@@ -126,7 +150,7 @@ pub async fn set(
         (Some(q), None) => Some(q),
         (None, Some(src)) if src.trim().is_empty() => None,
         (None, Some(src)) => {
-            let r = import(&QuizFormat::Gift, &src);
+            let r = import_off_executor(None, QuizFormat::Gift, src).await?;
             problems.extend(r.problems.into_iter().map(|x| LocatedProblem {
                 language: None,
                 line: x.line,
@@ -141,7 +165,7 @@ pub async fn set(
         if src.trim().is_empty() {
             continue;
         }
-        let r = import(&QuizFormat::Gift, &src);
+        let r = import_off_executor(Some(&lang), QuizFormat::Gift, src).await?;
         problems.extend(r.problems.into_iter().map(|x| LocatedProblem {
             language: Some(lang.clone()),
             line: x.line,

@@ -922,3 +922,62 @@ fn windows_line_endings_and_bom() {
     assert_eq!(problems(&crlf), vec![]);
     assert_eq!(crlf.quiz, lf.quiz);
 }
+
+#[test]
+fn sources_past_the_limits_are_refused_or_cut() {
+    use crate::quiz::import::limits::*;
+    // Past the size limit nothing is parsed.
+    let huge = "Q {T}\n\n".repeat(MAX_SOURCE_BYTES / 7 + 1);
+    let report = import_gift(&huge);
+    assert!(report.quiz.questions.is_empty());
+    assert_eq!(
+        problems(&report),
+        vec![(
+            1,
+            "the quiz is larger than 1024 KiB; split it into smaller quizzes"
+        )]
+    );
+    // Past the question limit the rest is not read.
+    let many = "Q {T}\n\n".repeat(MAX_QUESTIONS + 5);
+    let report = import_gift(&many);
+    assert_eq!(report.quiz.questions.len(), MAX_QUESTIONS);
+    assert_eq!(report.problems.len(), 1);
+    assert_eq!(report.problems[0].line, 2 * MAX_QUESTIONS + 1);
+    assert!(
+        report.problems[0]
+            .message
+            .starts_with("more than 1000 questions")
+    );
+    // Hundreds of bad questions are reported up to the limit, then counted.
+    let bad = "Q {\n\n".repeat(500);
+    let report = import_gift(&bad);
+    assert_eq!(report.problems.len(), MAX_PROBLEMS + 1);
+    assert_eq!(
+        report.problems.last().unwrap().message,
+        "and 300 more problems from this line on"
+    );
+}
+
+#[test]
+fn hostile_shapes_of_the_largest_source_parse_quickly() {
+    use crate::quiz::import::limits::MAX_SOURCE_BYTES;
+    let n = MAX_SOURCE_BYTES / 4;
+    for src in [
+        format!("Q {{{}}}", "~a ".repeat(n / 3)),
+        format!("Q {{{}", "{".repeat(n)),
+        format!("Q {}", "}".repeat(n)),
+        format!("::{}:: Q {{T}}", "x".repeat(n)),
+        format!("Q {{#{}}}", "1:1 ".repeat(n / 4)),
+        format!("Q {{{}}}", "=a -> b ".repeat(n / 8)),
+        "\\".repeat(n),
+    ] {
+        let started = std::time::Instant::now();
+        let _report = import_gift(&src);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "{:?} for {:?}",
+            started.elapsed(),
+            &src[..20]
+        );
+    }
+}

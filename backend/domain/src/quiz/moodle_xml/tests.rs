@@ -285,3 +285,60 @@ fn every_prefix_of_a_valid_file_is_handled() {
         let _ = import_moodle_xml(&FIXTURE[..i]);
     }
 }
+
+#[test]
+fn entities_are_never_defined_or_fetched() {
+    let laughs = r#"<?xml version="1.0"?>
+<!DOCTYPE quiz [
+  <!ENTITY lol "lol">
+  <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+  <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<quiz><question type="truefalse"><questiontext><text>&lol3;</text></questiontext></question></quiz>"#;
+    let external = r#"<?xml version="1.0"?>
+<!DOCTYPE quiz [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<quiz><question type="truefalse"><questiontext><text>&secret;</text></questiontext></question></quiz>"#;
+    for src in [laughs, external] {
+        let report = import_moodle_xml(src);
+        assert!(report.quiz.questions.is_empty());
+        assert_eq!(report.problems.len(), 1);
+        assert_eq!(report.problems[0].line, 2);
+        assert!(
+            report.problems[0]
+                .message
+                .starts_with("a document type declaration (<!DOCTYPE>) is not accepted"),
+            "{:?}",
+            report.problems
+        );
+    }
+}
+
+#[test]
+fn documents_past_the_limits_are_refused_or_cut() {
+    use crate::quiz::import::limits::*;
+    let question = r#"<question type="truefalse"><questiontext><text>Q</text></questiontext><answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer></question>
+"#;
+    let many = format!("<quiz>\n{}</quiz>", question.repeat(MAX_QUESTIONS + 3));
+    let report = import_moodle_xml(&many);
+    assert_eq!(report.quiz.questions.len(), MAX_QUESTIONS);
+    assert_eq!(report.problems.len(), 1);
+    assert_eq!(report.problems[0].line, MAX_QUESTIONS + 2);
+    assert!(
+        report.problems[0]
+            .message
+            .starts_with("more than 1000 questions")
+    );
+
+    let elements = format!("<quiz>{}</quiz>", "<a/>".repeat(MAX_ELEMENTS + 1));
+    let report = import_moodle_xml(&elements);
+    assert_eq!(
+        problems(&report),
+        vec![(
+            1,
+            "the document has more than 200000 elements; split it into smaller quizzes"
+        )]
+    );
+    let lines = format!("<quiz>{}</quiz>", "\n".repeat(MAX_LINES + 1));
+    let report = import_moodle_xml(&lines);
+    assert_eq!(report.problems[0].line, MAX_LINES + 1);
+}
