@@ -13,7 +13,7 @@ use serde_json::json;
 use super::{Page, notice_key, safe_next};
 use crate::auth::{ClientIp, append_cookies, cleared_session_cookies, session_cookies};
 use crate::error::AppError;
-use crate::routes::auth::limit_login;
+use crate::routes::auth::{limit_account, limit_login};
 use crate::state::AppState;
 
 /// The translation key for a domain error shown on a form.
@@ -81,8 +81,25 @@ pub async fn register_form(
 pub async fn register(
     State(state): State<AppState>,
     page: Page,
+    axum::Extension(ClientIp(ip)): axum::Extension<ClientIp>,
     Form(f): Form<RegisterForm>,
 ) -> Response {
+    match limit_account(&state, &ip, Some(&f.email)).await {
+        Ok(()) => {}
+        Err(AppError::RateLimited { .. }) => {
+            return page.render(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                "pages/register",
+                "page-title-register",
+                json!({
+                    "error_message": page.t("error-rate-limited"),
+                    "form": { "display_name": f.display_name, "email": f.email },
+                }),
+            );
+        }
+        Err(e) => return e.into_response(),
+    }
     let input = Registration {
         email: f.email.clone(),
         password: f.password,
@@ -246,9 +263,23 @@ pub struct ForgotForm {
 pub async fn forgot(
     State(state): State<AppState>,
     page: Page,
+    axum::Extension(ClientIp(ip)): axum::Extension<ClientIp>,
     Form(f): Form<ForgotForm>,
 ) -> Response {
-    if let Err(e) = accounts::request_password_reset(&state.db, &state.accounts, &f.email).await {
+    match limit_account(&state, &ip, Some(&f.email)).await {
+        Ok(()) => {}
+        Err(AppError::RateLimited { .. }) => {
+            return page.render(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                "pages/forgot_password",
+                "page-title-forgot",
+                json!({ "error_message": page.t("error-rate-limited") }),
+            );
+        }
+        Err(e) => return e.into_response(),
+    }
+    if let Err(e) = accounts::request_password_reset(&state.db, &f.email).await {
         return AppError::from(e).into_response();
     }
     page.render(
@@ -290,6 +321,7 @@ pub struct ResetForm {
 pub async fn reset(
     State(state): State<AppState>,
     page: Page,
+    axum::Extension(ClientIp(ip)): axum::Extension<ClientIp>,
     Form(f): Form<ResetForm>,
 ) -> Response {
     let again = |status: StatusCode, key: &str| {
@@ -303,6 +335,13 @@ pub async fn reset(
     };
     if f.password != f.password_confirm {
         return again(StatusCode::UNPROCESSABLE_ENTITY, "error-passwords-differ");
+    }
+    match limit_account(&state, &ip, None).await {
+        Ok(()) => {}
+        Err(AppError::RateLimited { .. }) => {
+            return again(StatusCode::TOO_MANY_REQUESTS, "error-rate-limited");
+        }
+        Err(e) => return e.into_response(),
     }
     match accounts::reset_password(&state.db, &f.token, &f.password).await {
         Ok(()) => {
