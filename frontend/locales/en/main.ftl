@@ -188,6 +188,7 @@ notice-published = The course has been published.
 notice-unpublished = The course has been unpublished.
 notice-publish-blocked = The course cannot be published yet. Please fix the errors listed under Publishing.
 error-enrol-verify = Please confirm your email address before enrolling in a course.
+error-learn-verify = Please confirm your email address before you start learning.
 error-not-allowed-course = You do not have access to this course.
 
 ## Language names, statuses, visibility, question types (also used by the Rust code)

@@ -185,6 +185,7 @@ notice-published = Khóa học đã được xuất bản.
 notice-unpublished = Đã ngừng xuất bản khóa học.
 notice-publish-blocked = Chưa thể xuất bản. Vui lòng sửa các lỗi được liệt kê trong phần Xuất bản.
 error-enrol-verify = Vui lòng xác nhận địa chỉ email trước khi ghi danh khóa học.
+error-learn-verify = Vui lòng xác nhận địa chỉ email trước khi bắt đầu học.
 error-not-allowed-course = Bạn không có quyền truy cập khóa học này.
 
 ## Tên ngôn ngữ, trạng thái, chế độ hiển thị, loại câu hỏi (dùng cả trong mã Rust)
