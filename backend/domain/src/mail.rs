@@ -19,6 +19,9 @@ pub enum MailTemplate {
     AlreadyRegistered,
     /// A rostered official without an account is invited to create one.
     RosterInvitation,
+    /// An official with an account elsewhere is asked to confirm joining an organisation's
+    /// roster.
+    RosterJoin,
     /// HR reminds someone of the assigned training they have not completed.
     TrainingReminder,
     /// A certificate was issued on completing a course.
@@ -36,6 +39,7 @@ impl MailTemplate {
             MailTemplate::PasswordReset => "password_reset",
             MailTemplate::AlreadyRegistered => "already_registered",
             MailTemplate::RosterInvitation => "roster_invitation",
+            MailTemplate::RosterJoin => "roster_join",
             MailTemplate::TrainingReminder => "training_reminder",
             MailTemplate::CertificateIssued => "certificate_issued",
             MailTemplate::DueSoon => "due_soon",

@@ -22,6 +22,7 @@ page-title-home = Home
 page-title-register = Create an account
 page-title-login = Log in
 page-title-verify = Email confirmation
+page-title-roster-join = Join an organisation's roster
 page-title-forgot = Forgotten password
 page-title-reset = Reset password
 page-title-error = Error
@@ -107,6 +108,16 @@ verify-failure-heading = We could not confirm your email address
 verify-failure-body = The confirmation link is invalid or has expired. You can register again to receive a new link.
 verify-register-link = Register again
 verify-failure-login-hint = Already confirmed?
+
+## Joining an organisation's roster (from a mailed link)
+
+roster-join-heading = Do you belong to { $organisation }?
+roster-join-intro = This organisation has listed you among its officials. If you confirm, your account is linked to its roster: its HR staff will follow your required training and your certificates.
+roster-join-submit = Yes, I belong to this organisation
+roster-join-done-heading = Done: you are on the roster of { $organisation }
+roster-join-done-body = Your required courses, if any, are waiting in My learning.
+roster-join-failed-heading = This link cannot be used
+roster-join-failed-body = It is invalid, has expired or was already used. Ask your organisation's HR staff to import the roster again.
 
 ## Forgotten and reset password
 
@@ -539,6 +550,11 @@ email-invite-subject = Invitation to learn online – { app-name }
 email-invite-intro = { $organisation } has added you to the officials taking part in the human-rights training programme. Create an account to start learning; your required courses will be waiting once you confirm your email.
 email-invite-action = Create an account
 email-invite-email = Sign up with this email address: { $email }
+email-join-subject = Please confirm you belong to an organisation's roster – { app-name }
+email-join-intro = { $organisation } has listed you among its officials in the human-rights training programme. Your account will be linked to its roster, and the organisation's HR staff will follow your training and certificates, only if you confirm.
+email-join-action = Confirm I belong to this organisation
+email-join-expires = The link is valid for { $days } days.
+email-join-ignore = If you do not belong to this organisation, ignore this email: nothing changes.
 email-reminder-subject = Reminder: required training to complete – { app-name }
 email-reminder-intro = You still have required courses to complete by { $deadline }:
 email-reminder-action = Continue learning

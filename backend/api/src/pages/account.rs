@@ -1,4 +1,5 @@
-//! Account pages: register, verify, log in, log out, forgotten and reset password.
+//! Account pages: register, verify, log in, log out, forgotten and reset password, and
+//! confirming a mailed request to join an organisation's roster.
 //! Forms post back to the same path; failures re-render the form with a translated message.
 
 use axum::Form;
@@ -352,6 +353,67 @@ pub async fn reset(
         Err(e) => {
             log_unexpected(&e);
             again(error_status(&e), error_key(&e))
+        }
+    }
+}
+
+/// `/roster/join?token=`: the mailed request to join an organisation's roster, asked again
+/// on the page (following the link changes nothing: mail scanners follow links too).
+pub async fn join_form(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let found = match q.token.as_deref() {
+        Some(t) => lms_domain::roster::join_request(&state.db, t).await,
+        None => Err(DomainError::InvalidToken),
+    };
+    match found {
+        Ok(request) => page.render(
+            &state,
+            StatusCode::OK,
+            "pages/roster_join",
+            "page-title-roster-join",
+            json!({ "token": q.token, "organisation": request.organisation_name }),
+        ),
+        Err(e) => {
+            log_unexpected(&e);
+            page.render(
+                &state,
+                error_status(&e),
+                "pages/roster_join",
+                "page-title-roster-join",
+                json!({}),
+            )
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct JoinForm {
+    #[serde(default)]
+    token: String,
+}
+
+/// The person confirms joining the roster.
+pub async fn join(State(state): State<AppState>, page: Page, Form(f): Form<JoinForm>) -> Response {
+    match lms_domain::roster::confirm_join(&state.db, &f.token).await {
+        Ok(joined) => page.render(
+            &state,
+            StatusCode::OK,
+            "pages/roster_join",
+            "page-title-roster-join",
+            json!({ "joined": true, "organisation": joined.organisation_name }),
+        ),
+        Err(e) => {
+            log_unexpected(&e);
+            page.render(
+                &state,
+                error_status(&e),
+                "pages/roster_join",
+                "page-title-roster-join",
+                json!({}),
+            )
         }
     }
 }
