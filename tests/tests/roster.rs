@@ -670,3 +670,61 @@ async fn importing_links_only_verified_accounts_within_reach_and_asks_the_others
         .await
         .expect(StatusCode::UNAUTHORIZED);
 }
+
+/// A row whose account is not verified waits; once the address is proven, by the
+/// verification link or by a password reset (which proves it too), the entry is linked.
+#[tokio::test]
+async fn an_unverified_account_is_linked_once_its_address_is_proven_by_a_reset() {
+    let app = TestApp::new().await;
+    let admin = app.user_with(&[Role::Admin]).await;
+    let hr = hr_of(&app, &admin, &["ubnd-01"]).await;
+    let email = TestApp::unique_email("owner");
+    app.post("/api/v1/auth/register")
+        .json(&json!({"email": email, "password": lms_tests::PASSWORD, "display_name": "Chủ Thật"}))
+        .send()
+        .await
+        .expect(StatusCode::ACCEPTED);
+    let csv =
+        format!("employee id,full name,email,organisation code\nC1,Chủ Thật,{email},ubnd-01\n");
+    let report = import(&app, &hr, "", "text/csv", csv.into_bytes()).await;
+    assert_eq!(
+        report["pending"][0]["code"], "email_not_verified",
+        "{report}"
+    );
+    assert_eq!(member_user(&app, "C1").await, None);
+
+    app.post("/api/v1/auth/password-reset")
+        .json(&json!({"email": email}))
+        .send()
+        .await
+        .expect(StatusCode::ACCEPTED);
+    // The request is a job; the dispatcher turns it into the reset mail.
+    let mut reset = None;
+    for _ in 0..200 {
+        reset = outbox(&app)
+            .await
+            .into_iter()
+            .find(|m| m.template == lms_domain::mail::MailTemplate::PasswordReset && m.to == email);
+        if reset.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mail = reset.expect("the reset mail");
+    let token = mail.vars["link"]
+        .as_str()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    app.post("/api/v1/auth/password-reset/confirm")
+        .json(&json!({"token": token, "password": "a brand new passphrase"}))
+        .send()
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    assert!(
+        member_user(&app, "C1").await.is_some(),
+        "linked once the address is proven"
+    );
+}

@@ -599,12 +599,17 @@ where
         .await?
         .ok_or(DomainError::InvalidToken)?;
     let now = Utc::now();
+    let newly_verified = found.email_verified_at.is_none();
     let verified = found.email_verified_at.unwrap_or(now);
     let mut active: user::ActiveModel = found.into();
     active.password_hash = Set(Some(hash));
     active.email_verified_at = Set(Some(verified));
     active.updated_at = Set(now);
-    active.update(&txn).await?;
+    let updated = active.update(&txn).await?;
+    if newly_verified {
+        // As on verification: the roster entries waiting for this address follow.
+        crate::roster::link_account(&txn, user_id, &updated.email).await?;
+    }
     revoke_all_sessions(&txn, user_id, "password_reset").await?;
     audit::record(
         &txn,
