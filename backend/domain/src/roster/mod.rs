@@ -233,11 +233,11 @@ impl PendingLink {
         let reason = match code {
             "confirmation_sent" => {
                 "the account belongs to another organisation: its holder \
-                                    is asked by mail to confirm joining"
+                 is asked by mail to confirm joining"
             }
             "confirmation_pending" => {
                 "the account's holder has been asked to confirm joining \
-                                       and has not answered yet"
+                 and has not answered yet"
             }
             _ => "the account's email address is not verified yet",
         };
