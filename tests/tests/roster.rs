@@ -652,6 +652,66 @@ async fn importing_links_only_verified_accounts_within_reach_and_asks_the_others
         .send()
         .await
         .expect(StatusCode::UNAUTHORIZED);
+    // The person answers on the page (a form with the page's CSRF token).
+    let cookie = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("lms_csrf="))
+        .expect("a CSRF cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = page.text();
+    let csrf = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let done = app
+        .post("/roster/join")
+        .header("cookie", &cookie)
+        .form(&[("token", token.as_str()), ("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    assert!(!done.text().contains("name=\"token\""), "{}", done.text());
+    assert!(
+        member_user(&app, "B3").await.is_some(),
+        "linked once confirmed"
+    );
+    // The API answers the same requests (a used token is refused like a forged one).
+    app.post("/api/v1/roster/join")
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    let second = format!(
+        "employee id,full name,email,organisation code\nB5,Người Nơi Khác,{},ubnd-01\n",
+        emails[2]
+    );
+    let report = import(&app, &hr, "", "text/csv", second.into_bytes()).await;
+    assert_eq!(pending(&report), vec![(2, "confirmation_sent".to_owned())]);
+    let ask = outbox(&app)
+        .await
+        .into_iter()
+        .find(|m| {
+            m.template == lms_domain::mail::MailTemplate::RosterJoin
+                && !m.vars["link"].as_str().unwrap().ends_with(&token)
+        })
+        .expect("a second request");
+    let token = ask.vars["link"]
+        .as_str()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
     let joined = app
         .post("/api/v1/roster/join")
         .json(&json!({"token": token}))
@@ -660,15 +720,7 @@ async fn importing_links_only_verified_accounts_within_reach_and_asks_the_others
         .expect(StatusCode::OK)
         .json();
     assert_eq!(joined["organisation_code"], "ubnd-01", "{joined}");
-    assert!(
-        member_user(&app, "B3").await.is_some(),
-        "linked once confirmed"
-    );
-    app.post("/api/v1/roster/join")
-        .json(&json!({"token": token}))
-        .send()
-        .await
-        .expect(StatusCode::UNAUTHORIZED);
+    assert!(member_user(&app, "B5").await.is_some());
 }
 
 /// A row whose account is not verified waits; once the address is proven, by the
