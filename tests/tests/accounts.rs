@@ -434,6 +434,7 @@ async fn registration_and_resets_are_rate_limited_per_email() {
     .await
     .expect(StatusCode::TOO_MANY_REQUESTS);
     assert!(page.text().contains("<html"));
+    assert!(retry_after(&page) >= 1, "pages say when to try again too");
     // Another address is not affected.
     app.post("/api/v1/auth/password-reset")
         .json(&json!({"email": TestApp::unique_email("other")}))

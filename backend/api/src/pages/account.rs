@@ -43,6 +43,13 @@ fn error_status(err: &DomainError) -> StatusCode {
     .status()
 }
 
+/// A form shown again over a rate limit says when to try again, as the API does.
+fn with_retry_after(mut res: Response, secs: u64) -> Response {
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+    res
+}
+
 fn log_unexpected(err: &DomainError) {
     if matches!(err, DomainError::Db(_) | DomainError::Internal(_)) {
         tracing::error!(error = %err, "account page failed");
@@ -87,8 +94,8 @@ pub async fn register(
 ) -> Response {
     match limit_account(&state, &ip, Some(&f.email)).await {
         Ok(()) => {}
-        Err(AppError::RateLimited { .. }) => {
-            return page.render(
+        Err(AppError::RateLimited { retry_after_secs }) => {
+            let res = page.render(
                 &state,
                 StatusCode::TOO_MANY_REQUESTS,
                 "pages/register",
@@ -98,6 +105,7 @@ pub async fn register(
                     "form": { "display_name": f.display_name, "email": f.email },
                 }),
             );
+            return with_retry_after(res, retry_after_secs);
         }
         Err(e) => return e.into_response(),
     }
@@ -269,14 +277,15 @@ pub async fn forgot(
 ) -> Response {
     match limit_account(&state, &ip, Some(&f.email)).await {
         Ok(()) => {}
-        Err(AppError::RateLimited { .. }) => {
-            return page.render(
+        Err(AppError::RateLimited { retry_after_secs }) => {
+            let res = page.render(
                 &state,
                 StatusCode::TOO_MANY_REQUESTS,
                 "pages/forgot_password",
                 "page-title-forgot",
                 json!({ "error_message": page.t("error-rate-limited") }),
             );
+            return with_retry_after(res, retry_after_secs);
         }
         Err(e) => return e.into_response(),
     }
@@ -339,8 +348,9 @@ pub async fn reset(
     }
     match limit_account(&state, &ip, None).await {
         Ok(()) => {}
-        Err(AppError::RateLimited { .. }) => {
-            return again(StatusCode::TOO_MANY_REQUESTS, "error-rate-limited");
+        Err(AppError::RateLimited { retry_after_secs }) => {
+            let res = again(StatusCode::TOO_MANY_REQUESTS, "error-rate-limited");
+            return with_retry_after(res, retry_after_secs);
         }
         Err(e) => return e.into_response(),
     }
