@@ -27,11 +27,21 @@ async function createHr(request, email, password) {
   const { id } = await created.json();
   const scoped = await request.patch(`${BASE}/api/v1/users/${id}`, { headers, data: { hr_organisation_ids: ids } });
   assert.equal(scoped.status(), 200, await scoped.text());
+  // Nguyễn Văn Bình already has an account, with another organisation: the import asks him
+  // to confirm instead of linking him.
+  const elsewhere = orgs.find((o) => !['ubnd-01', 'ubnd-79'].includes(o.code));
+  const binh = await request.post(`${BASE}/api/v1/users`, {
+    headers,
+    data: { email: BINH, password: 'mat-khau-cua-binh-1', display_name: 'Nguyễn Văn Bình', organisation_id: elsewhere.id },
+  });
+  assert.equal(binh.status(), 201, await binh.text());
 }
+
+const BINH = `binh.hn-${Date.now()}@example.test`;
 
 const ROSTER = [
   'Mã cán bộ;Họ và tên;Email;Mã đơn vị;Mã tỉnh;Nhóm cán bộ;Chức vụ',
-  'HN-001;Nguyễn Văn Bình;binh.hn@example.test;ubnd-01;01;hr-officers;Chuyên viên',
+  `HN-001;Nguyễn Văn Bình;${BINH};ubnd-01;01;hr-officers;Chuyên viên`,
   'HN-002;Trần Thị Cúc;;bo-khong-co;01;hr-officers;',
   'HCM-001;"Lê Minh Đức";duc.hcm@example.test;ubnd-79;74;hr-officers;Trưởng phòng',
   'HCM-002;Phạm Thu Hương;khong-phai-email;ubnd-79;79;info-comm-managers;',
@@ -75,6 +85,10 @@ test('HR imports a roster with bad rows, then reads the coverage dashboard and e
   assert.match(first, new RegExp(`^3\\s+${vi['roster-column-organisation-code']}\\s+không có đơn vị “bo-khong-co”`));
   assert.match(second, new RegExp(`^5\\s+${vi['roster-column-email']}\\s+“khong-phai-email” không phải là địa chỉ email`));
   assert.ok((await visibleText(page.locator('#roster-status'))).startsWith('3/5'));
+  // The row whose account belongs to another organisation is not linked: he is asked.
+  const pending = page.locator('#roster-pending-rows tr');
+  assert.equal(await pending.count(), 1);
+  assert.match(await pending.first().innerText(), new RegExp(`^2\\s+${vi['roster-pending-confirmation-sent']}`));
   await shot(page, '50-roster-checked');
 
   // Import the valid rows.

@@ -206,6 +206,7 @@ pub struct TestAppBuilder {
     s3: bool,
     login_max_per_email: Option<u32>,
     max_body_bytes: Option<usize>,
+    account_limits: Option<(u32, u32)>,
 }
 
 /// The Redis the tests use: `LMS_TEST_REDIS_URL`, else the local one (`make test` starts or
@@ -241,6 +242,13 @@ impl TestAppBuilder {
     /// `LMS_MAX_BODY_BYTES` (64 KiB by default in tests).
     pub fn with_max_body_bytes(mut self, bytes: usize) -> Self {
         self.max_body_bytes = Some(bytes);
+        self
+    }
+
+    /// Limits registration and password resets to `per_ip` per client address and
+    /// `per_email` per email address (unlimited otherwise).
+    pub fn with_account_limits(mut self, per_ip: u32, per_email: u32) -> Self {
+        self.account_limits = Some((per_ip, per_email));
         self
     }
 
@@ -294,6 +302,8 @@ impl TestAppBuilder {
             login_max_per_email: self.login_max_per_email.unwrap_or(1000),
             login_max_per_ip: 100_000,
             login_window_secs: 900,
+            account_max_per_ip: self.account_limits.map_or(100_000, |l| l.0),
+            account_max_per_email: self.account_limits.map_or(100_000, |l| l.1),
             max_body_bytes: self.max_body_bytes.unwrap_or(64 * 1024),
             trust_proxy: false,
             auto_migrate: false,

@@ -796,3 +796,85 @@ async fn user_text_cannot_inject_mail_headers() {
     };
     assert!(lms_api::mail::render(&app.state, &bad).is_err());
 }
+
+/// Sets or clears the account's verified address straight in the database.
+async fn set_verified(app: &TestApp, user_id: i64, verified: bool) {
+    let mut u: user::ActiveModel = user::Entity::find_by_id(user_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    u.email_verified_at = Set(verified.then(Utc::now));
+    u.update(&app.db).await.unwrap();
+}
+
+/// Issue #23: an account whose email is not verified may hold an assigned course, but may
+/// not open its modules (403 `email_not_verified`) nor receive a certificate.
+#[tokio::test]
+async fn unverified_accounts_neither_learn_nor_earn_certificates() {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let app = TestApp::new().await;
+    let trainer = app.user_with(&[Role::Trainer]).await;
+    let (course_id, slug) = one_module_course(&app, &trainer, "Quyền con người").await;
+    let email = TestApp::unique_email("unverified");
+    app.post("/api/v1/auth/register")
+        .json(&json!({"email": email, "password": lms_tests::PASSWORD, "display_name": NAME}))
+        .send()
+        .await
+        .expect(StatusCode::ACCEPTED);
+    let id = user::Entity::find()
+        .filter(user::Column::Email.eq(email.clone()))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let s = app.login(&email, lms_tests::PASSWORD, id).await;
+    lms_domain::courses::enrolment::assign(&app.db, None, id, course_id, None)
+        .await
+        .unwrap();
+    for path in [
+        format!("/api/v1/learn/{slug}/modules/1"),
+        format!("/api/v1/learn/{slug}/modules/1/attempts"),
+    ] {
+        let refused = app
+            .request(
+                if path.ends_with("attempts") {
+                    http::Method::POST
+                } else {
+                    http::Method::GET
+                },
+                &path,
+            )
+            .bearer(&s.access_token)
+            .send()
+            .await
+            .expect(StatusCode::FORBIDDEN);
+        assert_eq!(refused.error_code(), "email_not_verified", "{path}");
+    }
+
+    // A progress token obtained while verified, spent after the address lost its proof:
+    // the course completes, no certificate is issued.
+    set_verified(&app, id, true).await;
+    let view = app
+        .get(&format!("/api/v1/learn/{slug}/modules/1"))
+        .bearer(&s.access_token)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    set_verified(&app, id, false).await;
+    let tok = app.backdated(view["progress_token"].as_str().unwrap(), 3600);
+    app.post("/api/v1/progress")
+        .json(&json!({"token": tok, "intervals": [[0.0, 30.0]], "position": 30.0}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    let issued = lms_domain::entities::certificate::Entity::find()
+        .filter(lms_domain::entities::certificate::Column::UserId.eq(id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(issued.is_empty(), "{issued:?}");
+}

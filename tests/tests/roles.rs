@@ -230,3 +230,87 @@ async fn hr_officers_act_only_within_their_organisations() {
         .await
         .expect(StatusCode::FORBIDDEN);
 }
+
+/// An HR officer manages the learners of their organisations, never its staff: an
+/// administrator, trainer or fellow HR officer of the same organisation keeps their roles,
+/// state and name whatever the HR officer sends (issue #23: `{"roles":["learner"]}` stripped
+/// an administrator).
+#[tokio::test]
+async fn hr_officers_cannot_change_the_staff_of_their_organisation() {
+    let app = TestApp::new().await;
+    let admin = app.user_with(&[Role::Admin]).await;
+    let hanoi = organisation(&app, &admin.access_token, "HN").await;
+    let hr = app.user_with(&[Role::Hr]).await;
+    app.patch(&format!("/api/v1/users/{}", hr.user_id))
+        .bearer(&admin.access_token)
+        .json(&json!({"hr_organisation_ids": [hanoi], "organisation_id": hanoi}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    let mut staff = Vec::new();
+    for role in ["admin", "trainer", "hr"] {
+        let created = app
+            .post("/api/v1/users")
+            .bearer(&admin.access_token)
+            .json(&json!({"email": TestApp::unique_email(role), "display_name": "Cán bộ", "password": PASSWORD, "organisation_id": hanoi, "roles": [role]}))
+            .send()
+            .await
+            .expect(StatusCode::CREATED)
+            .json();
+        staff.push((created["id"].as_i64().unwrap(), created["roles"].clone()));
+    }
+    for (id, roles) in &staff {
+        for change in [
+            json!({"roles": ["learner"]}),
+            json!({"is_active": false}),
+            json!({"display_name": "Đổi tên"}),
+            json!({"hr_organisation_ids": []}),
+        ] {
+            let refused = app
+                .patch(&format!("/api/v1/users/{id}"))
+                .bearer(&hr.access_token)
+                .json(&change)
+                .send()
+                .await
+                .expect(StatusCode::FORBIDDEN);
+            assert_eq!(refused.error_code(), "forbidden", "{change}");
+        }
+        let after = app
+            .get(&format!("/api/v1/users/{id}"))
+            .bearer(&admin.access_token)
+            .send()
+            .await
+            .expect(StatusCode::OK)
+            .json();
+        assert_eq!(&after["roles"], roles);
+        assert_eq!(after["is_active"], true);
+        assert_eq!(after["display_name"], "Cán bộ");
+    }
+    // HR may not touch themselves either (they hold more than the learner role).
+    app.patch(&format!("/api/v1/users/{}", hr.user_id))
+        .bearer(&hr.access_token)
+        .json(&json!({"hr_organisation_ids": []}))
+        .send()
+        .await
+        .expect(StatusCode::FORBIDDEN);
+
+    // The learners of the organisation remain theirs to manage.
+    let learner = app
+        .post("/api/v1/users")
+        .bearer(&hr.access_token)
+        .json(&json!({"email": TestApp::unique_email("hn"), "display_name": "Phạm Hà", "password": PASSWORD, "organisation_id": hanoi}))
+        .send()
+        .await
+        .expect(StatusCode::CREATED)
+        .json();
+    let changed = app
+        .patch(&format!("/api/v1/users/{}", learner["id"]))
+        .bearer(&hr.access_token)
+        .json(&json!({"display_name": "Phạm Thu Hà", "is_active": false}))
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(changed["is_active"], false);
+    assert_eq!(changed["display_name"], "Phạm Thu Hà");
+}

@@ -676,3 +676,294 @@ async fn a_zip_bomb_sheet_is_refused() {
         res.text()
     );
 }
+
+/// Every mail waiting in the outbox (or already sent from it).
+async fn outbox(app: &TestApp) -> Vec<lms_domain::mail::OutgoingMail> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    lms_domain::entities::job::Entity::find()
+        .filter(lms_domain::entities::job::Column::Kind.eq("mail.send"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| serde_json::from_value(j.payload).unwrap())
+        .collect()
+}
+
+async fn member_user(app: &TestApp, employee_id: &str) -> Option<i64> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    lms_domain::entities::roster_member::Entity::find()
+        .filter(lms_domain::entities::roster_member::Column::EmployeeId.eq(employee_id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("roster entry")
+        .user_id
+}
+
+/// Issue #23: a roster row linked any account with its email, verified or not, whatever its
+/// organisation, so HR could pull the people of other organisations (and accounts squatting
+/// an official's email) into their scope. Now a row links only a verified account that has
+/// no organisation or one within the importer's scope; a verified account elsewhere is asked
+/// to confirm by mail; an unverified one is never linked.
+#[tokio::test]
+async fn importing_links_only_verified_accounts_within_reach_and_asks_the_others() {
+    let app = TestApp::new().await;
+    let admin = app.user_with(&[Role::Admin]).await;
+    let hr = hr_of(&app, &admin, &["ubnd-01"]).await;
+    let ours = org_id(&app, &admin, "ubnd-01").await;
+    let theirs = org_id(&app, &admin, "ubnd-79").await;
+    let mut emails = Vec::new();
+    for org in [Some(ours), None, Some(theirs)] {
+        let email = TestApp::unique_email("cb");
+        app.post("/api/v1/users")
+            .bearer(&admin.access_token)
+            .json(&json!({"email": email, "display_name": "Cán bộ", "password": lms_tests::PASSWORD, "organisation_id": org}))
+            .send()
+            .await
+            .expect(StatusCode::CREATED);
+        emails.push(email);
+    }
+    // Somebody registered an official's address without owning the mailbox.
+    let squatted = TestApp::unique_email("squatted");
+    app.post("/api/v1/auth/register")
+        .json(&json!({"email": squatted, "password": lms_tests::PASSWORD, "display_name": "Kẻ chiếm"}))
+        .send()
+        .await
+        .expect(StatusCode::ACCEPTED);
+    let csv = format!(
+        "employee id,full name,email,organisation code\n\
+         B1,Người Của Ta,{},ubnd-01\n\
+         B2,Người Tự Do,{},ubnd-01\n\
+         B3,Người Nơi Khác,{},ubnd-01\n\
+         B4,Cán Bộ Thật,{squatted},ubnd-01\n",
+        emails[0], emails[1], emails[2]
+    );
+    let pending = |report: &Value| -> Vec<(u64, String)> {
+        report["pending"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no pending rows in {report}"))
+            .iter()
+            .map(|p| {
+                (
+                    p["line"].as_u64().unwrap(),
+                    p["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let dry = import(
+        &app,
+        &hr,
+        "dry_run=true",
+        "text/csv",
+        csv.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (
+            dry["linked"].as_u64(),
+            dry["invited"].as_u64(),
+            dry["applied"].as_bool()
+        ),
+        (Some(2), Some(0), Some(false)),
+        "{dry}"
+    );
+    assert_eq!(
+        pending(&dry),
+        vec![
+            (4, "confirmation_sent".to_owned()),
+            (5, "email_not_verified".to_owned())
+        ]
+    );
+    assert!(
+        outbox(&app)
+            .await
+            .iter()
+            .all(|m| m.template != lms_domain::mail::MailTemplate::RosterJoin),
+        "a dry run mails nobody"
+    );
+
+    let report = import(&app, &hr, "", "text/csv", csv.clone().into_bytes()).await;
+    assert_eq!(report["linked"], 2, "{report}");
+    assert_eq!(pending(&report), pending(&dry));
+    assert!(member_user(&app, "B1").await.is_some());
+    assert!(member_user(&app, "B2").await.is_some());
+    assert_eq!(
+        member_user(&app, "B3").await,
+        None,
+        "another organisation's official"
+    );
+    assert_eq!(member_user(&app, "B4").await, None, "an unverified account");
+    // Importing the file again asks nobody twice.
+    let again = import(&app, &hr, "", "text/csv", csv.into_bytes()).await;
+    assert_eq!(
+        pending(&again),
+        vec![
+            (4, "confirmation_pending".to_owned()),
+            (5, "email_not_verified".to_owned())
+        ]
+    );
+
+    // The official of the other organisation is asked, by mail, and may confirm.
+    let asks: Vec<_> = outbox(&app)
+        .await
+        .into_iter()
+        .filter(|m| m.template == lms_domain::mail::MailTemplate::RosterJoin)
+        .collect();
+    assert_eq!(asks.len(), 1);
+    assert_eq!(asks[0].to, emails[2]);
+    for lang in ["vi", "en"] {
+        let mut m = asks[0].clone();
+        m.lang = lang.into();
+        let raw =
+            String::from_utf8(lms_api::mail::render(&app.state, &m).unwrap().formatted()).unwrap();
+        assert!(raw.contains("http://lms.test/"), "{raw}");
+    }
+    let link = asks[0].vars["link"].as_str().unwrap().to_owned();
+    assert!(
+        link.starts_with("http://lms.test/roster/join?token="),
+        "{link}"
+    );
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    // The link opens a page that asks before anything changes (mail scanners follow links).
+    let page = app
+        .get(&format!("/roster/join?token={token}"))
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    assert!(page.text().contains("name=\"token\""), "{}", page.text());
+    assert_eq!(member_user(&app, "B3").await, None);
+    app.post("/api/v1/roster/join")
+        .json(&json!({"token": "forged"}))
+        .send()
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    // The person answers on the page (a form with the page's CSRF token).
+    let cookie = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("lms_csrf="))
+        .expect("a CSRF cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = page.text();
+    let csrf = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let done = app
+        .post("/roster/join")
+        .header("cookie", &cookie)
+        .form(&[("token", token.as_str()), ("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    assert!(!done.text().contains("name=\"token\""), "{}", done.text());
+    assert!(
+        member_user(&app, "B3").await.is_some(),
+        "linked once confirmed"
+    );
+    // The API answers the same requests (a used token is refused like a forged one).
+    app.post("/api/v1/roster/join")
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    let second = format!(
+        "employee id,full name,email,organisation code\nB5,Người Nơi Khác,{},ubnd-01\n",
+        emails[2]
+    );
+    let report = import(&app, &hr, "", "text/csv", second.into_bytes()).await;
+    assert_eq!(pending(&report), vec![(2, "confirmation_sent".to_owned())]);
+    let ask = outbox(&app)
+        .await
+        .into_iter()
+        .find(|m| {
+            m.template == lms_domain::mail::MailTemplate::RosterJoin
+                && !m.vars["link"].as_str().unwrap().ends_with(&token)
+        })
+        .expect("a second request");
+    let token = ask.vars["link"]
+        .as_str()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let joined = app
+        .post("/api/v1/roster/join")
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(joined["organisation_code"], "ubnd-01", "{joined}");
+    assert!(member_user(&app, "B5").await.is_some());
+}
+
+/// A row whose account is not verified waits; once the address is proven, by the
+/// verification link or by a password reset (which proves it too), the entry is linked.
+#[tokio::test]
+async fn an_unverified_account_is_linked_once_its_address_is_proven_by_a_reset() {
+    let app = TestApp::new().await;
+    let admin = app.user_with(&[Role::Admin]).await;
+    let hr = hr_of(&app, &admin, &["ubnd-01"]).await;
+    let email = TestApp::unique_email("owner");
+    app.post("/api/v1/auth/register")
+        .json(&json!({"email": email, "password": lms_tests::PASSWORD, "display_name": "Chủ Thật"}))
+        .send()
+        .await
+        .expect(StatusCode::ACCEPTED);
+    let csv =
+        format!("employee id,full name,email,organisation code\nC1,Chủ Thật,{email},ubnd-01\n");
+    let report = import(&app, &hr, "", "text/csv", csv.into_bytes()).await;
+    assert_eq!(
+        report["pending"][0]["code"], "email_not_verified",
+        "{report}"
+    );
+    assert_eq!(member_user(&app, "C1").await, None);
+
+    app.post("/api/v1/auth/password-reset")
+        .json(&json!({"email": email}))
+        .send()
+        .await
+        .expect(StatusCode::ACCEPTED);
+    // The request is a job; the dispatcher turns it into the reset mail.
+    let mut reset = None;
+    for _ in 0..200 {
+        reset = outbox(&app)
+            .await
+            .into_iter()
+            .find(|m| m.template == lms_domain::mail::MailTemplate::PasswordReset && m.to == email);
+        if reset.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mail = reset.expect("the reset mail");
+    let token = mail.vars["link"]
+        .as_str()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    app.post("/api/v1/auth/password-reset/confirm")
+        .json(&json!({"token": token, "password": "a brand new passphrase"}))
+        .send()
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    assert!(
+        member_user(&app, "C1").await.is_some(),
+        "linked once the address is proven"
+    );
+}

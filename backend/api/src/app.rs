@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
             "/password/reset",
             get(account::reset_form).post(account::reset),
         )
+        .route("/roster/join", get(account::join_form).post(account::join))
         .route("/lang/{code}", get(pages::lang::switch))
         .route("/courses", get(pages::courses::catalogue))
         .route("/courses/{slug}", get(pages::courses::course))

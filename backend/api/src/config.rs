@@ -41,6 +41,11 @@ pub struct Config {
     pub login_max_per_email: u32,
     pub login_max_per_ip: u32,
     pub login_window_secs: u64,
+    /// Registration, password-reset requests and confirmations (each hashes a password or
+    /// sends mail, unauthenticated): per client address, and per email address, within
+    /// `login_window_secs`.
+    pub account_max_per_ip: u32,
+    pub account_max_per_email: u32,
     pub max_body_bytes: usize,
     pub trust_proxy: bool,
     /// Apply migrations when `serve` starts (embedded default); production runs `lms migrate`.
@@ -148,6 +153,8 @@ impl Config {
             login_max_per_email: parse("LMS_LOGIN_MAX_PER_EMAIL", 10)?,
             login_max_per_ip: parse("LMS_LOGIN_MAX_PER_IP", 60)?,
             login_window_secs: parse("LMS_LOGIN_WINDOW_SECS", 900)?,
+            account_max_per_ip: parse("LMS_ACCOUNT_MAX_PER_IP", 30)?,
+            account_max_per_email: parse("LMS_ACCOUNT_MAX_PER_EMAIL", 5)?,
             max_body_bytes: parse("LMS_MAX_BODY_BYTES", 1024 * 1024)?,
             trust_proxy: parse("LMS_TRUST_PROXY", false)?,
             auto_migrate: parse("LMS_AUTO_MIGRATE", embedded)?,

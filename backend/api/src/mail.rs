@@ -2,7 +2,9 @@
 //! text parts, in the recipient's language) and sends it over SMTP with lettre. The
 //! dispatcher drains the outbox (`mail.send` jobs, account mail first) with a few senders
 //! in parallel, so one slow recipient server or a burst of bulk mail does not hold up a
-//! verification mail, with retries and backoff.
+//! verification mail, with retries and backoff; it also runs the password-reset requests
+//! (`account.password_reset` jobs), which become a `mail.send` job when the address has an
+//! account.
 //! Without SMTP_URL, messages are written to `<data_dir>/mail/*.eml` and logged.
 
 use std::path::PathBuf;
@@ -11,6 +13,7 @@ use std::time::Duration;
 use anyhow::Context;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lms_domain::accounts;
 use lms_domain::jobs::{self, Failure};
 use lms_domain::mail::OutgoingMail;
 use serde_json::Value;
@@ -123,7 +126,11 @@ async fn run_sender(
     let lease = chrono::Duration::seconds(60);
     let idle = Duration::from_millis(state.config.mail_poll_ms.max(10));
     while !stop.is_cancelled() {
-        match jobs::claim(&state.db, &[jobs::kinds::MAIL_SEND], &worker, lease).await {
+        let kinds = [jobs::kinds::MAIL_SEND, jobs::kinds::PASSWORD_RESET];
+        match jobs::claim(&state.db, &kinds, &worker, lease).await {
+            Ok(Some(job)) if job.kind == jobs::kinds::PASSWORD_RESET => {
+                password_reset(&state, &worker, job).await;
+            }
             Ok(Some(job)) => deliver(&state, &transport, &worker, job).await,
             Ok(None) => pause(&stop, idle).await,
             Err(e) => {
@@ -162,6 +169,25 @@ async fn deliver(
     };
     if let Err(e) = result {
         tracing::error!(job = job.id, error = %e, "could not record mail outcome");
+    }
+}
+
+/// Runs a queued password-reset request (see `accounts::request_password_reset`).
+async fn password_reset(state: &AppState, worker: &str, job: lms_domain::entities::job::Model) {
+    let email = job.payload["email"].as_str().unwrap_or_default();
+    let result = match accounts::send_password_reset(&state.db, &state.accounts, email).await {
+        Ok(()) => jobs::complete(&state.db, job.id, worker, Value::Null)
+            .await
+            .map(|_| ()),
+        Err(e) => {
+            tracing::warn!(job = job.id, error = %e, "password reset not queued");
+            jobs::fail(&state.db, &job, worker, &e.to_string(), Failure::Transient)
+                .await
+                .map(|_| ())
+        }
+    };
+    if let Err(e) = result {
+        tracing::error!(job = job.id, error = %e, "could not record password reset outcome");
     }
 }
 

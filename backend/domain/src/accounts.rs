@@ -4,7 +4,8 @@
 //! Rules kept here:
 //! - emails are stored trimmed and lowercased; names in Unicode NFC;
 //! - unknown and known emails get the same answers (and the same work) on register, login
-//!   and password reset;
+//!   and password reset (a reset request only queues a job; the job looks the address up);
+//! - a reset confirmation checks its token before it hashes the new password;
 //! - every mailed or refresh token is random, single-use, expiring and stored only hashed;
 //! - presenting an already-rotated refresh token revokes its whole family (the session);
 //! - a password reset ends every session of the account.
@@ -121,7 +122,7 @@ fn collect_errors(results: Vec<DomainResult<()>>) -> DomainResult<()> {
     }
 }
 
-async fn issue_user_token(
+pub(crate) async fn issue_user_token(
     db: &impl ConnectionTrait,
     user_id: i64,
     purpose: &str,
@@ -142,23 +143,32 @@ async fn issue_user_token(
     Ok(token)
 }
 
+/// The unused, unexpired token `token` of `purpose`, or InvalidToken. Reads only.
+pub(crate) async fn live_user_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+    purpose: &str,
+) -> DomainResult<user_token::Model> {
+    let found = user_token::Entity::find()
+        .filter(user_token::Column::TokenHash.eq(tokens::digest(token.trim())))
+        .filter(user_token::Column::Purpose.eq(purpose))
+        .one(db)
+        .await?
+        .ok_or(DomainError::InvalidToken)?;
+    if found.used_at.is_some() || found.expires_at < Utc::now() {
+        return Err(DomainError::InvalidToken);
+    }
+    Ok(found)
+}
+
 /// Marks a single-use token as used and returns its user id, or InvalidToken.
-async fn consume_user_token(
+pub(crate) async fn consume_user_token(
     db: &impl ConnectionTrait,
     token: &str,
     purpose: &str,
 ) -> DomainResult<i64> {
     let now = Utc::now();
-    let hash = tokens::digest(token.trim());
-    let found = user_token::Entity::find()
-        .filter(user_token::Column::TokenHash.eq(&hash))
-        .filter(user_token::Column::Purpose.eq(purpose))
-        .one(db)
-        .await?
-        .ok_or(DomainError::InvalidToken)?;
-    if found.used_at.is_some() || found.expires_at < now {
-        return Err(DomainError::InvalidToken);
-    }
+    let found = live_user_token(db, token, purpose).await?;
     // Conditional update: of two concurrent uses, only one wins.
     let res = user_token::Entity::update_many()
         .col_expr(user_token::Column::UsedAt, Expr::value(now))
@@ -574,9 +584,31 @@ pub async fn session_user(
     })
 }
 
-/// Mails a password-reset link when the address belongs to an active account. The caller
-/// answers the same either way.
-pub async fn request_password_reset<C>(
+/// Takes a request for a password-reset link: queues it as a job, whatever the address, so
+/// that a known and an unknown address cost the request the same single write (the lookup,
+/// the token and the mail happen in [`send_password_reset`], off the request). An address
+/// that is not one is dropped.
+pub async fn request_password_reset(db: &impl ConnectionTrait, email: &str) -> DomainResult<()> {
+    let Ok(email) = normalize_email(email) else {
+        return Ok(());
+    };
+    // One request per address waits at a time, ahead of bulk mail like the mail it becomes.
+    let key = format!("{}:{email}", crate::jobs::kinds::PASSWORD_RESET);
+    let payload = json!({ "email": email });
+    let kind = crate::jobs::kinds::PASSWORD_RESET;
+    if crate::jobs::replace_queued(db, kind, &key, payload.clone())
+        .await?
+        .is_none()
+    {
+        let priority = MailTemplate::PasswordReset.priority();
+        crate::jobs::enqueue_keyed(db, kind, payload, 5, priority, Some(&key)).await?;
+    }
+    Ok(())
+}
+
+/// Runs a queued password-reset request: mails a reset link when the address belongs to an
+/// active account, does nothing otherwise.
+pub async fn send_password_reset<C>(
     db: &C,
     config: &AccountsConfig,
     email: &str,
@@ -624,6 +656,9 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     passwords::validate(new_password)?;
+    // The token first: a made-up one must not buy a hash. (It is consumed below, in the
+    // transaction, so that of two uses only one wins.)
+    live_user_token(db, token, purpose::PASSWORD_RESET).await?;
     let hash = passwords::hash(new_password.to_owned()).await?;
     let txn = crate::db::begin_write(db).await?;
     let user_id = consume_user_token(&txn, token, purpose::PASSWORD_RESET).await?;
@@ -632,12 +667,17 @@ where
         .await?
         .ok_or(DomainError::InvalidToken)?;
     let now = Utc::now();
+    let newly_verified = found.email_verified_at.is_none();
     let verified = found.email_verified_at.unwrap_or(now);
     let mut active: user::ActiveModel = found.into();
     active.password_hash = Set(Some(hash));
     active.email_verified_at = Set(Some(verified));
     active.updated_at = Set(now);
-    active.update(&txn).await?;
+    let updated = active.update(&txn).await?;
+    if newly_verified {
+        // As on verification: the roster entries waiting for this address follow.
+        crate::roster::link_account(&txn, user_id, &updated.email).await?;
+    }
     revoke_all_sessions(&txn, user_id, "password_reset").await?;
     audit::record(
         &txn,

@@ -131,8 +131,8 @@ async fn study_seconds(
 }
 
 /// Issues the learner's certificate for a completed course, once: returns the new
-/// certificate, or `None` when one already exists. Queues the "certificate issued" mail in
-/// the caller's transaction.
+/// certificate, or `None` when one already exists or the learner's email is not verified.
+/// Queues the "certificate issued" mail in the caller's transaction.
 pub async fn issue(
     db: &impl ConnectionTrait,
     user_id: i64,
@@ -142,6 +142,10 @@ pub async fn issue(
     let Some(learner) = user::Entity::find_by_id(user_id).one(db).await? else {
         return Ok(None);
     };
+    // A certificate names a person by an address they have proven.
+    if learner.email_verified_at.is_none() {
+        return Ok(None);
+    }
     let pending = format!("pending-{}", uuid::Uuid::new_v4().simple());
     let row = certificate::ActiveModel {
         serial: Set(pending.clone()),

@@ -20,6 +20,8 @@ use crate::error::DomainResult;
 pub mod kinds {
     /// Send one email (payload: [`crate::mail::OutgoingMail`]).
     pub const MAIL_SEND: &str = "mail.send";
+    /// Mail a password-reset link if the address has an account (payload: `{"email": ...}`).
+    pub const PASSWORD_RESET: &str = "account.password_reset";
     /// Probe a media file and record its facts (payload: `{"path": "..."}`).
     pub const MEDIA_PROBE: &str = "media.probe";
     /// Build a ZIP of certificates (payload: [`crate::certificates::ExportRequest`]).

@@ -24,6 +24,9 @@ pub enum MailTemplate {
     AlreadyRegistered,
     /// A rostered official without an account is invited to create one.
     RosterInvitation,
+    /// An official with an account elsewhere is asked to confirm joining an organisation's
+    /// roster.
+    RosterJoin,
     /// HR reminds someone of the assigned training they have not completed.
     TrainingReminder,
     /// A certificate was issued on completing a course.
@@ -41,6 +44,7 @@ impl MailTemplate {
             MailTemplate::PasswordReset => "password_reset",
             MailTemplate::AlreadyRegistered => "already_registered",
             MailTemplate::RosterInvitation => "roster_invitation",
+            MailTemplate::RosterJoin => "roster_join",
             MailTemplate::TrainingReminder => "training_reminder",
             MailTemplate::CertificateIssued => "certificate_issued",
             MailTemplate::DueSoon => "due_soon",
@@ -58,6 +62,7 @@ impl MailTemplate {
             | MailTemplate::AlreadyRegistered => 10,
             MailTemplate::CertificateIssued | MailTemplate::Enrolled => 5,
             MailTemplate::RosterInvitation
+            | MailTemplate::RosterJoin
             | MailTemplate::TrainingReminder
             | MailTemplate::DueSoon => 0,
         }
@@ -72,6 +77,7 @@ impl MailTemplate {
             | MailTemplate::PasswordReset
             | MailTemplate::AlreadyRegistered
             | MailTemplate::RosterInvitation
+            | MailTemplate::RosterJoin
             | MailTemplate::TrainingReminder => Some(3),
             MailTemplate::CertificateIssued | MailTemplate::Enrolled | MailTemplate::DueSoon => {
                 None

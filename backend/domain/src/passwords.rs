@@ -1,4 +1,6 @@
-//! Password hashing with Argon2id (OWASP parameters), always off the async executor.
+//! Password hashing with Argon2id (OWASP parameters), always off the async executor, and at
+//! most one hash per core at once (see [`slots`]): a burst of requests waits for a slot
+//! instead of filling the blocking pool that uploads and certificates share.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -34,17 +36,71 @@ pub fn validate(password: &str) -> DomainResult<()> {
     Ok(())
 }
 
+/// The hashing slots: at most one Argon2 computation per core runs at once (each holds
+/// 19 MiB), whatever the number of requests; the others wait for a slot. Public so that
+/// tests can take every slot.
+pub fn slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(slot_count()))
+}
+
+/// How many hashes may run at once: the number of cores.
+pub fn slot_count() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+#[cfg(test)]
+mod in_flight {
+    //! Counts the Argon2 computations running at once, and the most seen, for the tests.
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static NOW: AtomicUsize = AtomicUsize::new(0);
+    pub static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+    pub struct Guard;
+
+    pub fn enter() -> Guard {
+        let n = NOW.fetch_add(1, Ordering::SeqCst) + 1;
+        PEAK.fetch_max(n, Ordering::SeqCst);
+        Guard
+    }
+
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            NOW.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
 /// Hashes a password into a PHC string.
 pub async fn hash(password: String) -> DomainResult<String> {
-    tokio::task::spawn_blocking(move || {
+    in_a_slot(move || {
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
         argon2()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(|e| DomainError::Internal(format!("hashing failed: {e}")))
     })
+    .await?
+}
+
+/// Runs `work` on the blocking pool once a hashing slot is free. The slot goes with the work,
+/// so a request that gives up waiting for it does not free the slot early.
+async fn in_a_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> DomainResult<T> {
+    let slot = slots()
+        .acquire()
+        .await
+        .map_err(|e| DomainError::Internal(format!("hashing slots closed: {e}")))?;
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        #[cfg(test)]
+        let _counted = in_flight::enter();
+        work()
+    })
     .await
-    .map_err(|e| DomainError::Internal(e.to_string()))?
+    .map_err(|e| DomainError::Internal(e.to_string()))
 }
 
 /// A hash verified against when the account does not exist, so that unknown and known
@@ -65,7 +121,7 @@ fn dummy_hash() -> String {
 /// Verifies a password against a stored hash (or the dummy hash when there is none).
 pub async fn verify(password: String, stored: Option<String>) -> DomainResult<bool> {
     let has_account = stored.is_some();
-    tokio::task::spawn_blocking(move || {
+    in_a_slot(move || {
         let stored = stored.unwrap_or_else(dummy_hash);
         let Ok(parsed) = PasswordHash::new(&stored) else {
             return false;
@@ -76,7 +132,6 @@ pub async fn verify(password: String, stored: Option<String>) -> DomainResult<bo
             && has_account
     })
     .await
-    .map_err(|e| DomainError::Internal(e.to_string()))
 }
 
 #[cfg(test)]
@@ -96,6 +151,35 @@ mod tests {
         );
         assert!(!verify("wrong horse battery".into(), Some(a)).await.unwrap());
         assert!(!verify("anything at all".into(), None).await.unwrap());
+    }
+
+    /// Issue #23: every request's hash went straight to the blocking pool (shared with
+    /// uploads and certificates), so a burst ran as many 19 MiB hashes as requests. Now at
+    /// most one per core runs at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn hashing_runs_at_most_one_per_core_at_once() {
+        let tasks: Vec<_> = (0..slot_count() * 3 + 2)
+            .map(|i| {
+                tokio::spawn(async move {
+                    if i % 2 == 0 {
+                        hash("correct horse battery".into()).await.map(|_| ())
+                    } else {
+                        verify("correct horse battery".into(), None)
+                            .await
+                            .map(|_| ())
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let peak = in_flight::PEAK.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(
+            (1..=slot_count()).contains(&peak),
+            "{peak} hashes ran at once on {} cores",
+            slot_count()
+        );
     }
 
     #[test]

@@ -179,6 +179,28 @@ fn ensure_may_assign(actor: &Grants, roles: &[Role], hr_orgs: &[i64]) -> DomainR
     Ok(())
 }
 
+/// HR officers manage learners. Whoever holds more than the learner role (an administrator,
+/// a trainer, another HR officer, the HR officer themselves) only an administrator may
+/// change in any way, and only administrators set HR scopes.
+async fn ensure_may_change(
+    db: &impl ConnectionTrait,
+    actor: &Grants,
+    id: i64,
+    changes: &UserChanges,
+) -> DomainResult<()> {
+    if actor.is_admin() {
+        return Ok(());
+    }
+    if changes.hr_organisation_ids.is_some() {
+        return Err(DomainError::Forbidden);
+    }
+    let target = grants_of(db, id).await?;
+    if target.roles.iter().any(|r| *r != Role::Learner) {
+        return Err(DomainError::Forbidden);
+    }
+    Ok(())
+}
+
 async fn ensure_organisations_exist(db: &impl ConnectionTrait, ids: &[i64]) -> DomainResult<()> {
     if ids.is_empty() {
         return Ok(());
@@ -283,6 +305,7 @@ where
     if !actor.may_manage_people_of(u.organisation_id) {
         return Err(DomainError::NotFound("user"));
     }
+    ensure_may_change(&txn, actor, id, &changes).await?;
     if let Some(org) = changes.organisation_id
         && !actor.may_manage_people_of(org)
     {

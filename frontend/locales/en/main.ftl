@@ -22,6 +22,7 @@ page-title-home = Home
 page-title-register = Create an account
 page-title-login = Log in
 page-title-verify = Email confirmation
+page-title-roster-join = Join an organisation's roster
 page-title-forgot = Forgotten password
 page-title-reset = Reset password
 page-title-error = Error
@@ -108,6 +109,16 @@ verify-failure-body = The confirmation link is invalid or has expired. You can r
 verify-register-link = Register again
 verify-failure-login-hint = Already confirmed?
 
+## Joining an organisation's roster (from a mailed link)
+
+roster-join-heading = Do you belong to { $organisation }?
+roster-join-intro = This organisation has listed you among its officials. If you confirm, your account is linked to its roster: its HR staff will follow your required training and your certificates.
+roster-join-submit = Yes, I belong to this organisation
+roster-join-done-heading = Done: you are on the roster of { $organisation }
+roster-join-done-body = Your required courses, if any, are waiting in My learning.
+roster-join-failed-heading = This link cannot be used
+roster-join-failed-body = It is invalid, has expired or was already used. Ask your organisation's HR staff to import the roster again.
+
 ## Forgotten and reset password
 
 forgot-heading = Forgotten password
@@ -188,6 +199,7 @@ notice-published = The course has been published.
 notice-unpublished = The course has been unpublished.
 notice-publish-blocked = The course cannot be published yet. Please fix the errors listed under Publishing.
 error-enrol-verify = Please confirm your email address before enrolling in a course.
+error-learn-verify = Please confirm your email address before you start learning.
 error-not-allowed-course = You do not have access to this course.
 
 ## Language names, statuses, visibility, question types (also used by the Rust code)
@@ -539,6 +551,11 @@ email-invite-subject = Invitation to learn online – { app-name }
 email-invite-intro = { $organisation } has added you to the officials taking part in the human-rights training programme. Create an account to start learning; your required courses will be waiting once you confirm your email.
 email-invite-action = Create an account
 email-invite-email = Sign up with this email address: { $email }
+email-join-subject = Please confirm you belong to an organisation's roster – { app-name }
+email-join-intro = { $organisation } has listed you among its officials in the human-rights training programme. Your account will be linked to its roster, and the organisation's HR staff will follow your training and certificates, only if you confirm.
+email-join-action = Confirm I belong to this organisation
+email-join-expires = The link is valid for { $days } days.
+email-join-ignore = If you do not belong to this organisation, ignore this email: nothing changes.
 email-reminder-subject = Reminder: required training to complete – { app-name }
 email-reminder-intro = You still have required courses to complete by { $deadline }:
 email-reminder-action = Continue learning
@@ -561,6 +578,10 @@ roster-problems-heading = Rows with problems
 roster-line = Line
 roster-column = Column
 roster-reason = Reason
+roster-pending-heading = People not linked to their account yet
+roster-pending-confirmation-sent = The account belongs to another organisation: its holder is asked by email to confirm joining yours.
+roster-pending-confirmation-pending = The account's holder has been asked to confirm joining and has not answered yet.
+roster-pending-email-not-verified = The account's email address is not confirmed yet: it will be linked once it is.
 roster-column-employee-id = Employee id
 roster-column-full-name = Full name
 roster-column-email = Email

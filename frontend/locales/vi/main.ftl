@@ -22,6 +22,7 @@ page-title-home = Trang chủ
 page-title-register = Đăng ký tài khoản
 page-title-login = Đăng nhập
 page-title-verify = Xác nhận email
+page-title-roster-join = Tham gia danh sách cán bộ của đơn vị
 page-title-forgot = Quên mật khẩu
 page-title-reset = Đặt lại mật khẩu
 page-title-error = Lỗi
@@ -108,6 +109,16 @@ verify-failure-body = Đường dẫn xác nhận không hợp lệ hoặc đã 
 verify-register-link = Đăng ký lại
 verify-failure-login-hint = Đã xác nhận trước đó?
 
+## Joining an organisation's roster (from a mailed link)
+
+roster-join-heading = Bạn có thuộc { $organisation } không?
+roster-join-intro = Đơn vị này đã đưa bạn vào danh sách cán bộ. Nếu bạn xác nhận, tài khoản của bạn sẽ được gắn với danh sách này: bộ phận tổ chức cán bộ của đơn vị sẽ theo dõi các khóa học bắt buộc và chứng chỉ của bạn.
+roster-join-submit = Đúng, tôi thuộc đơn vị này
+roster-join-done-heading = Xong: bạn đã có tên trong danh sách của { $organisation }
+roster-join-done-body = Các khóa học bắt buộc (nếu có) đang chờ bạn trong mục Học tập của tôi.
+roster-join-failed-heading = Không dùng được đường liên kết này
+roster-join-failed-body = Đường liên kết không hợp lệ, đã hết hạn hoặc đã được dùng. Hãy đề nghị bộ phận tổ chức cán bộ của đơn vị nhập lại danh sách.
+
 ## Quên và đặt lại mật khẩu
 
 forgot-heading = Quên mật khẩu
@@ -185,6 +196,7 @@ notice-published = Khóa học đã được xuất bản.
 notice-unpublished = Đã ngừng xuất bản khóa học.
 notice-publish-blocked = Chưa thể xuất bản. Vui lòng sửa các lỗi được liệt kê trong phần Xuất bản.
 error-enrol-verify = Vui lòng xác nhận địa chỉ email trước khi ghi danh khóa học.
+error-learn-verify = Vui lòng xác nhận địa chỉ email trước khi bắt đầu học.
 error-not-allowed-course = Bạn không có quyền truy cập khóa học này.
 
 ## Tên ngôn ngữ, trạng thái, chế độ hiển thị, loại câu hỏi (dùng cả trong mã Rust)
@@ -518,6 +530,11 @@ email-invite-subject = Lời mời tham gia học trực tuyến – { app-name 
 email-invite-intro = { $organisation } đã đưa bạn vào danh sách cán bộ tham gia chương trình bồi dưỡng về quyền con người. Hãy tạo tài khoản để bắt đầu học; các khóa học bắt buộc sẽ có sẵn khi bạn xác nhận email.
 email-invite-action = Tạo tài khoản
 email-invite-email = Hãy đăng ký bằng đúng địa chỉ email này: { $email }
+email-join-subject = Xác nhận bạn thuộc danh sách cán bộ của một đơn vị – { app-name }
+email-join-intro = { $organisation } đã đưa bạn vào danh sách cán bộ tham gia chương trình bồi dưỡng về quyền con người. Tài khoản của bạn chỉ được gắn với danh sách này, và bộ phận tổ chức cán bộ của đơn vị chỉ theo dõi việc học và chứng chỉ của bạn, khi bạn xác nhận.
+email-join-action = Xác nhận tôi thuộc đơn vị này
+email-join-expires = Đường liên kết có hiệu lực trong { $days } ngày.
+email-join-ignore = Nếu bạn không thuộc đơn vị này, hãy bỏ qua thư: không có gì thay đổi.
 email-reminder-subject = Nhắc nhở hoàn thành khóa học bắt buộc – { app-name }
 email-reminder-intro = Bạn còn các khóa học bắt buộc chưa hoàn thành, hạn chót { $deadline }:
 email-reminder-action = Tiếp tục học
@@ -540,6 +557,10 @@ roster-problems-heading = Các dòng có lỗi
 roster-line = Dòng
 roster-column = Cột
 roster-reason = Lý do
+roster-pending-heading = Những người chưa được gắn với tài khoản
+roster-pending-confirmation-sent = Tài khoản thuộc đơn vị khác: chủ tài khoản được đề nghị qua email xác nhận tham gia đơn vị của bạn.
+roster-pending-confirmation-pending = Chủ tài khoản đã được đề nghị xác nhận tham gia nhưng chưa trả lời.
+roster-pending-email-not-verified = Địa chỉ email của tài khoản chưa được xác nhận: tài khoản sẽ được gắn khi email được xác nhận.
 roster-column-employee-id = Mã cán bộ
 roster-column-full-name = Họ và tên
 roster-column-email = Email

@@ -11,6 +11,9 @@ if (root) {
   const status = document.getElementById('roster-status');
   const problems = document.getElementById('roster-problems');
   const rows = document.getElementById('roster-problem-rows');
+  // Rows whose account was not linked (another organisation's, or unverified): why, per row.
+  const pending = document.getElementById('roster-pending');
+  const pendingRows = document.getElementById('roster-pending-rows');
 
   const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
   // The page carries each column name and problem in its language (data-column-*,
@@ -58,6 +61,18 @@ if (root) {
       rows.append(tr);
     }
     problems.hidden = report.problems.length === 0;
+    pendingRows.replaceChildren();
+    for (const p of report.pending || []) {
+      const tr = document.createElement('tr');
+      const text = root.dataset[dataKey('pending', p.code)] || p.reason;
+      for (const v of [p.line, text]) {
+        const td = document.createElement('td');
+        td.textContent = String(v);
+        tr.append(td);
+      }
+      pendingRows.append(tr);
+    }
+    pending.hidden = !report.pending || report.pending.length === 0;
     status.className = 'box box-notice';
     status.textContent = done ? fill(root.dataset.msgDone, report) : fill(root.dataset.msgSummary, report);
     status.hidden = false;

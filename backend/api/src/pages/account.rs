@@ -1,4 +1,5 @@
-//! Account pages: register, verify, log in, log out, forgotten and reset password.
+//! Account pages: register, verify, log in, log out, forgotten and reset password, and
+//! confirming a mailed request to join an organisation's roster.
 //! Forms post back to the same path; failures re-render the form with a translated message.
 
 use axum::Form;
@@ -13,7 +14,7 @@ use serde_json::json;
 use super::{Page, notice_key, safe_next};
 use crate::auth::{ClientIp, append_cookies, cleared_session_cookies, session_cookies};
 use crate::error::AppError;
-use crate::routes::auth::limit_login;
+use crate::routes::auth::{limit_account, limit_login};
 use crate::state::AppState;
 
 /// The translation key for a domain error shown on a form.
@@ -40,6 +41,13 @@ fn error_status(err: &DomainError) -> StatusCode {
         _ => DomainError::Internal(String::new()),
     })
     .status()
+}
+
+/// A form shown again over a rate limit says when to try again, as the API does.
+fn with_retry_after(mut res: Response, secs: u64) -> Response {
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+    res
 }
 
 fn log_unexpected(err: &DomainError) {
@@ -81,8 +89,26 @@ pub async fn register_form(
 pub async fn register(
     State(state): State<AppState>,
     page: Page,
+    axum::Extension(ClientIp(ip)): axum::Extension<ClientIp>,
     Form(f): Form<RegisterForm>,
 ) -> Response {
+    match limit_account(&state, &ip, Some(&f.email)).await {
+        Ok(()) => {}
+        Err(AppError::RateLimited { retry_after_secs }) => {
+            let res = page.render(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                "pages/register",
+                "page-title-register",
+                json!({
+                    "error_message": page.t("error-rate-limited"),
+                    "form": { "display_name": f.display_name, "email": f.email },
+                }),
+            );
+            return with_retry_after(res, retry_after_secs);
+        }
+        Err(e) => return e.into_response(),
+    }
     let input = Registration {
         email: f.email.clone(),
         password: f.password,
@@ -246,9 +272,24 @@ pub struct ForgotForm {
 pub async fn forgot(
     State(state): State<AppState>,
     page: Page,
+    axum::Extension(ClientIp(ip)): axum::Extension<ClientIp>,
     Form(f): Form<ForgotForm>,
 ) -> Response {
-    if let Err(e) = accounts::request_password_reset(&state.db, &state.accounts, &f.email).await {
+    match limit_account(&state, &ip, Some(&f.email)).await {
+        Ok(()) => {}
+        Err(AppError::RateLimited { retry_after_secs }) => {
+            let res = page.render(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                "pages/forgot_password",
+                "page-title-forgot",
+                json!({ "error_message": page.t("error-rate-limited") }),
+            );
+            return with_retry_after(res, retry_after_secs);
+        }
+        Err(e) => return e.into_response(),
+    }
+    if let Err(e) = accounts::request_password_reset(&state.db, &f.email).await {
         return AppError::from(e).into_response();
     }
     page.render(
@@ -290,6 +331,7 @@ pub struct ResetForm {
 pub async fn reset(
     State(state): State<AppState>,
     page: Page,
+    axum::Extension(ClientIp(ip)): axum::Extension<ClientIp>,
     Form(f): Form<ResetForm>,
 ) -> Response {
     let again = |status: StatusCode, key: &str| {
@@ -304,6 +346,14 @@ pub async fn reset(
     if f.password != f.password_confirm {
         return again(StatusCode::UNPROCESSABLE_ENTITY, "error-passwords-differ");
     }
+    match limit_account(&state, &ip, None).await {
+        Ok(()) => {}
+        Err(AppError::RateLimited { retry_after_secs }) => {
+            let res = again(StatusCode::TOO_MANY_REQUESTS, "error-rate-limited");
+            return with_retry_after(res, retry_after_secs);
+        }
+        Err(e) => return e.into_response(),
+    }
     match accounts::reset_password(&state.db, &f.token, &f.password).await {
         Ok(()) => {
             let mut res = Redirect::to("/login?notice=password_changed").into_response();
@@ -313,6 +363,67 @@ pub async fn reset(
         Err(e) => {
             log_unexpected(&e);
             again(error_status(&e), error_key(&e))
+        }
+    }
+}
+
+/// `/roster/join?token=`: the mailed request to join an organisation's roster, asked again
+/// on the page (following the link changes nothing: mail scanners follow links too).
+pub async fn join_form(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let found = match q.token.as_deref() {
+        Some(t) => lms_domain::roster::join_request(&state.db, t).await,
+        None => Err(DomainError::InvalidToken),
+    };
+    match found {
+        Ok(request) => page.render(
+            &state,
+            StatusCode::OK,
+            "pages/roster_join",
+            "page-title-roster-join",
+            json!({ "token": q.token, "organisation": request.organisation_name }),
+        ),
+        Err(e) => {
+            log_unexpected(&e);
+            page.render(
+                &state,
+                error_status(&e),
+                "pages/roster_join",
+                "page-title-roster-join",
+                json!({}),
+            )
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct JoinForm {
+    #[serde(default)]
+    token: String,
+}
+
+/// The person confirms joining the roster.
+pub async fn join(State(state): State<AppState>, page: Page, Form(f): Form<JoinForm>) -> Response {
+    match lms_domain::roster::confirm_join(&state.db, &f.token).await {
+        Ok(joined) => page.render(
+            &state,
+            StatusCode::OK,
+            "pages/roster_join",
+            "page-title-roster-join",
+            json!({ "joined": true, "organisation": joined.organisation_name }),
+        ),
+        Err(e) => {
+            log_unexpected(&e);
+            page.render(
+                &state,
+                error_status(&e),
+                "pages/roster_join",
+                "page-title-roster-join",
+                json!({}),
+            )
         }
     }
 }

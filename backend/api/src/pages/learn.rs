@@ -39,6 +39,9 @@ fn refused(state: &AppState, page: &Page, slug: &str, e: DomainError) -> Respons
     match e {
         // Not enrolled: the course page offers enrolment.
         DomainError::Forbidden => Redirect::to(&format!("/courses/{slug}")).into_response(),
+        DomainError::EmailNotVerified => {
+            page.error(state, StatusCode::FORBIDDEN, "error-learn-verify")
+        }
         DomainError::NotFound(_) => page.error(state, StatusCode::NOT_FOUND, "error-not-found"),
         e => AppError::from(e).into_response(),
     }

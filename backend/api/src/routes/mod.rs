@@ -13,6 +13,7 @@ pub mod me;
 pub mod media;
 pub mod organisations;
 pub mod roster;
+pub mod roster_join;
 pub mod uploads;
 pub mod users;
 
@@ -39,6 +40,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(cadre_groups::list))
         .routes(routes!(cadre_groups::update))
         .routes(routes!(roster::import))
+        .routes(routes!(roster_join::confirm))
         .routes(routes!(coverage::groups))
         .routes(routes!(coverage::breakdown))
         .routes(routes!(coverage::export))

@@ -15,7 +15,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::courses::catalogue::{Viewer, course_page};
 use crate::courses::publishing::{PublishedCourse, PublishedModule};
-use crate::entities::{course, course_revision, enrolment, module_progress};
+use crate::entities::{course, course_revision, enrolment, module_progress, user};
 use crate::error::{DomainError, DomainResult};
 use crate::quiz::Quiz;
 use crate::roles::Grants;
@@ -50,13 +50,20 @@ pub fn quiz_in(m: &PublishedModule, lang: &str) -> Option<Quiz> {
 }
 
 /// The published course and the learner's enrolment. Not enrolled: [`DomainError::Forbidden`]
-/// (the course page offers enrolment); a course the learner may not see: not found.
+/// (the course page offers enrolment); a course the learner may not see: not found; an
+/// account whose email is not verified: [`DomainError::EmailNotVerified`], even with an
+/// assigned course.
 pub async fn open_course(
     db: &impl ConnectionTrait,
     user_id: i64,
     grants: &Grants,
     slug: &str,
 ) -> DomainResult<(course::Model, i64, PublishedCourse, enrolment::Model)> {
+    let learner = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::Forbidden)?;
+    crate::accounts::ensure_may_learn(&learner)?;
     let page = course_page(db, Some(Viewer { user_id, grants }), slug).await?;
     let enrolment = page.enrolment.ok_or(DomainError::Forbidden)?;
     let revision_id = page

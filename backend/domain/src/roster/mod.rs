@@ -3,7 +3,14 @@
 //! partial mode the valid rows; a dry run reports what would change and writes nothing.
 //! Importing the same file again changes nothing; a full import marks the people of the
 //! file's organisations who are missing from it inactive (never deleted). Names are stored
-//! in Unicode NFC; a roster entry links to the account with the same email.
+//! in Unicode NFC.
+//!
+//! A roster entry links to the account with the same email only when that account's email
+//! is verified and the account belongs to no organisation or to one the importer manages.
+//! The holder of a verified account elsewhere is asked by mail to confirm joining
+//! ([`confirm_join`]); an unverified account is never linked (it links itself once its
+//! owner proves the address, see [`link_account`]). Linking is what puts a person's
+//! training and certificates within an HR officer's reach.
 
 pub mod file;
 
@@ -21,7 +28,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::Grants;
 use crate::audit::{self, AuditEntry};
 use crate::entities::{
-    cadre_group, organisation, province, roster_member, roster_member_group, user,
+    cadre_group, organisation, province, roster_member, roster_member_group, user, user_token,
 };
 use crate::error::{DomainError, DomainResult};
 pub use file::{Format, Table};
@@ -201,13 +208,247 @@ pub struct ImportReport {
     pub assigned: usize,
     /// Invitations queued for new people with an email and no account.
     pub invited: usize,
+    /// Rows whose account was not linked: its holder must confirm, or verify the address.
+    pub pending: Vec<PendingLink>,
     pub problems: Vec<RowProblem>,
     /// False for a dry run, and for a strict import refused because of problems.
     pub applied: bool,
 }
 
+/// A row whose email belongs to an account that the import did not link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PendingLink {
+    pub line: usize,
+    /// `confirmation_sent`: the account's holder was mailed a link to confirm joining the
+    /// organisation (in a dry run: would be); `confirmation_pending`: such a link was sent
+    /// before and is still valid; `email_not_verified`: the account's address is not
+    /// verified, it links itself once it is.
+    pub code: &'static str,
+    /// The same in English.
+    pub reason: String,
+}
+
+impl PendingLink {
+    fn new(line: usize, code: &'static str) -> Self {
+        let reason = match code {
+            "confirmation_sent" => {
+                "the account belongs to another organisation: its holder \
+                 is asked by mail to confirm joining"
+            }
+            "confirmation_pending" => {
+                "the account's holder has been asked to confirm joining \
+                 and has not answered yet"
+            }
+            _ => "the account's email address is not verified yet",
+        };
+        Self {
+            line,
+            code,
+            reason: reason.to_owned(),
+        }
+    }
+}
+
+/// How a row's email relates to an existing account.
+enum Reach {
+    /// No account has the email.
+    NoAccount,
+    /// A verified account without an organisation, or of one the importer manages.
+    Link(i64),
+    /// A verified account of another organisation: its holder must confirm.
+    Ask(user::Model),
+    /// An account whose email is not verified.
+    Unverified,
+}
+
+async fn reach(
+    db: &impl ConnectionTrait,
+    grants: &Grants,
+    email: Option<&String>,
+) -> DomainResult<Reach> {
+    let Some(email) = email else {
+        return Ok(Reach::NoAccount);
+    };
+    Ok(match crate::users::find_by_email(db, email).await? {
+        None => Reach::NoAccount,
+        Some(u) if u.email_verified_at.is_none() => Reach::Unverified,
+        Some(u)
+            if u.organisation_id.is_none() || grants.may_manage_people_of(u.organisation_id) =>
+        {
+            Reach::Link(u.id)
+        }
+        Some(u) => Reach::Ask(u),
+    })
+}
+
+/// The purpose of the mailed token that confirms joining roster entry `member_id`.
+fn join_purpose(member_id: i64) -> String {
+    format!("{JOIN_PURPOSE}{member_id}")
+}
+
+const JOIN_PURPOSE: &str = "roster_join:";
+
+/// How long the link to confirm joining a roster stays valid.
+const JOIN_TTL_DAYS: i64 = 14;
+
+/// Notes a row left unlinked in the report; asks the holder of a verified account elsewhere
+/// to confirm, unless a link sent before is still valid.
+async fn note_unlinked(
+    db: &impl ConnectionTrait,
+    public_url: &str,
+    reach: &Reach,
+    member: &roster_member::Model,
+    line: usize,
+    report: &mut ImportReport,
+) -> DomainResult<()> {
+    if member.user_id.is_some() {
+        return Ok(());
+    }
+    let code = match reach {
+        Reach::NoAccount | Reach::Link(_) => return Ok(()),
+        Reach::Unverified => "email_not_verified",
+        Reach::Ask(u) => {
+            let asked = user_token::Entity::find()
+                .filter(user_token::Column::UserId.eq(u.id))
+                .filter(user_token::Column::Purpose.eq(join_purpose(member.id)))
+                .filter(user_token::Column::UsedAt.is_null())
+                .filter(user_token::Column::ExpiresAt.gt(Utc::now()))
+                .one(db)
+                .await?;
+            if asked.is_some() {
+                "confirmation_pending"
+            } else {
+                ask_to_join(db, public_url, u, member).await?;
+                "confirmation_sent"
+            }
+        }
+    };
+    report.pending.push(PendingLink::new(line, code));
+    Ok(())
+}
+
+/// Mails the holder of `account` a link to confirm that they are the person of roster entry
+/// `member`.
+async fn ask_to_join(
+    db: &impl ConnectionTrait,
+    public_url: &str,
+    account: &user::Model,
+    member: &roster_member::Model,
+) -> DomainResult<()> {
+    let ttl = chrono::Duration::days(JOIN_TTL_DAYS);
+    let token =
+        crate::accounts::issue_user_token(db, account.id, &join_purpose(member.id), ttl).await?;
+    let organisation = organisation::Entity::find_by_id(member.organisation_id)
+        .one(db)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    crate::mail::enqueue(
+        db,
+        &crate::mail::OutgoingMail {
+            template: crate::mail::MailTemplate::RosterJoin,
+            to: account.email.clone(),
+            lang: account.locale.clone(),
+            vars: json!({
+                "display_name": account.display_name,
+                "organisation": organisation,
+                "link": format!("{}/roster/join?token={token}", public_url.trim_end_matches('/')),
+                "expires_days": JOIN_TTL_DAYS,
+            }),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The organisation a person is asked to join (or has joined).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JoinRequest {
+    pub organisation_code: String,
+    pub organisation_name: String,
+}
+
+/// The live token `token` of a request to join a roster, with its roster entry.
+async fn join_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> DomainResult<(user_token::Model, roster_member::Model, organisation::Model)> {
+    let found = user_token::Entity::find()
+        .filter(user_token::Column::TokenHash.eq(crate::tokens::digest(token.trim())))
+        .filter(user_token::Column::Purpose.starts_with(JOIN_PURPOSE))
+        .one(db)
+        .await?
+        .ok_or(DomainError::InvalidToken)?;
+    let found = crate::accounts::live_user_token(db, token, &found.purpose).await?;
+    let member_id: i64 = found.purpose[JOIN_PURPOSE.len()..]
+        .parse()
+        .map_err(|_| DomainError::InvalidToken)?;
+    let member = roster_member::Entity::find_by_id(member_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::InvalidToken)?;
+    let account = user::Entity::find_by_id(found.user_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::InvalidToken)?;
+    // The entry must still carry this person's address and be nobody else's.
+    if member.email.as_deref() != Some(account.email.as_str())
+        || member.user_id.is_some_and(|u| u != account.id)
+    {
+        return Err(DomainError::InvalidToken);
+    }
+    let org = organisation::Entity::find_by_id(member.organisation_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::InvalidToken)?;
+    Ok((found, member, org))
+}
+
+/// What a mailed link to join a roster asks, without answering it (for the page that asks
+/// the person to confirm: mail scanners open links too).
+pub async fn join_request(db: &impl ConnectionTrait, token: &str) -> DomainResult<JoinRequest> {
+    let (_, _, org) = join_token(db, token).await?;
+    Ok(JoinRequest {
+        organisation_code: org.code,
+        organisation_name: org.name,
+    })
+}
+
+/// The person confirms, with the mailed token, that they are the person of the roster entry:
+/// it is linked to their account and the courses of its groups are assigned. Single use.
+pub async fn confirm_join<C>(db: &C, token: &str) -> DomainResult<JoinRequest>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = crate::db::begin_write(db).await?;
+    let (found, member, org) = join_token(&txn, token).await?;
+    let user_id = crate::accounts::consume_user_token(&txn, token, &found.purpose).await?;
+    let member_id = member.id;
+    if member.user_id.is_none() {
+        let mut a = member.into_active_model();
+        a.user_id = Set(Some(user_id));
+        a.updated_at = Set(Utc::now());
+        a.update(&txn).await?;
+    }
+    audit::record(
+        &txn,
+        AuditEntry::new("roster.join_confirmed", "roster_member", member_id)
+            .by(Some(user_id))
+            .details(json!({"organisation_id": org.id})),
+    )
+    .await?;
+    crate::coverage::summary::refresh_members(&txn, &[member_id]).await?;
+    assign_courses(&txn, user_id).await?;
+    txn.commit().await?;
+    Ok(JoinRequest {
+        organisation_code: org.code,
+        organisation_name: org.name,
+    })
+}
+
 #[derive(Debug, Clone)]
 struct Row {
+    line: usize,
     organisation_id: i64,
     employee_id: String,
     full_name: String,
@@ -373,6 +614,7 @@ async fn validate(
             && let Some(organisation_id) = organisation_id
         {
             rows.push(Row {
+                line,
                 organisation_id,
                 employee_id,
                 full_name,
@@ -424,19 +666,16 @@ where
             .filter(roster_member::Column::EmployeeId.eq(r.employee_id.clone()))
             .one(&txn)
             .await?;
-        let user_id = match &r.email {
-            Some(e) => user::Entity::find()
-                .filter(user::Column::Email.eq(e.clone()))
-                .one(&txn)
-                .await?
-                .map(|u| u.id),
-            None => None,
+        let reach = reach(&txn, grants, r.email.as_ref()).await?;
+        let user_id = match &reach {
+            Reach::Link(id) => Some(*id),
+            _ => None,
         };
         let member = match existing {
             None => {
                 report.created += 1;
                 report.linked += usize::from(user_id.is_some());
-                if let (Some(email), None) = (&r.email, user_id) {
+                if let (Some(email), Reach::NoAccount) = (&r.email, &reach) {
                     invite(&txn, public_url, &r.full_name, email, r.organisation_id).await?;
                     report.invited += 1;
                 }
@@ -475,6 +714,7 @@ where
                 if same {
                     report.unchanged += 1;
                     in_file.insert(m.id);
+                    note_unlinked(&txn, public_url, &reach, &m, r.line, &mut report).await?;
                     continue;
                 }
                 report.updated += 1;
@@ -492,6 +732,7 @@ where
         };
         in_file.insert(member.id);
         changed.push(member.id);
+        note_unlinked(&txn, public_url, &reach, &member, r.line, &mut report).await?;
         roster_member_group::Entity::delete_many()
             .filter(roster_member_group::Column::MemberId.eq(member.id))
             .exec(&txn)

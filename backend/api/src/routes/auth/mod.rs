@@ -47,20 +47,47 @@ pub struct Accepted {
 /// Counts a login attempt against the address and the client; 429 past the limits.
 /// Unknown and known emails are counted alike.
 pub async fn limit_login(state: &AppState, ip: &str, email: &str) -> AppResult<()> {
-    let window = Duration::from_secs(state.config.login_window_secs);
-    let email = email.trim().to_lowercase();
     let checks = [
         (format!("login:ip:{ip}"), state.config.login_max_per_ip),
         (
-            format!("login:email:{email}"),
+            format!("login:email:{}", email_key(email)),
             state.config.login_max_per_email,
         ),
     ];
+    hit_all(state, &checks, "login_rate_limited_total").await
+}
+
+/// Counts an unauthenticated account request (registration, password-reset request or
+/// confirmation: each hashes a password or sends mail) against the client and, when the
+/// request names one, the email address; 429 past the limits. Known and unknown emails
+/// are counted alike, and all three requests share the client's count.
+pub async fn limit_account(state: &AppState, ip: &str, email: Option<&str>) -> AppResult<()> {
+    let mut checks = vec![(format!("account:ip:{ip}"), state.config.account_max_per_ip)];
+    if let Some(email) = email {
+        checks.push((
+            format!("account:email:{}", email_key(email)),
+            state.config.account_max_per_email,
+        ));
+    }
+    hit_all(state, &checks, "account_rate_limited_total").await
+}
+
+/// An email as typed, as a counter key: trimmed, lowercased, at most 254 characters.
+fn email_key(email: &str) -> String {
+    email.trim().to_lowercase().chars().take(254).collect()
+}
+
+async fn hit_all(
+    state: &AppState,
+    checks: &[(String, u32)],
+    metric: &'static str,
+) -> AppResult<()> {
+    let window = Duration::from_secs(state.config.login_window_secs);
     for (key, max) in checks {
-        match state.limiter.hit(&key, max, window).await {
+        match state.limiter.hit(key, *max, window).await {
             Ok(Verdict::Allowed) => {}
             Ok(Verdict::Limited { retry_after_secs }) => {
-                metrics::counter!("login_rate_limited_total").increment(1);
+                metrics::counter!(metric).increment(1);
                 return Err(AppError::RateLimited { retry_after_secs });
             }
             Err(e) => return Err(AppError::Internal(format!("rate limiter: {e}"))),

@@ -4,7 +4,8 @@ use lms_domain::accounts::{self, Registration};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::Accepted;
+use super::{Accepted, limit_account};
+use crate::auth::ClientIp;
 use crate::error::{AppResult, ErrorBody};
 use crate::extract::Json;
 use crate::state::AppState;
@@ -21,14 +22,17 @@ pub struct RegisterParams {
 }
 
 /// Register a learner account. A verification link is mailed. The answer is the same
-/// whether or not the address is already registered.
+/// whether or not the address is already registered. Rate-limited per client and per
+/// address.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts",
     request_body = RegisterParams,
-    responses((status = 202, body = Accepted), (status = 422, body = ErrorBody)))]
+    responses((status = 202, body = Accepted), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
+    axum::Extension(ClientIp(ip)): axum::Extension<ClientIp>,
     Json(p): Json<RegisterParams>,
 ) -> AppResult<(StatusCode, axum::Json<Accepted>)> {
+    limit_account(&state, &ip, Some(&p.email)).await?;
     accounts::register(
         &state.db,
         &state.accounts,
