@@ -255,6 +255,31 @@ async fn the_per_user_quota_is_enforced() {
 }
 
 #[tokio::test]
+async fn uploads_started_at_once_cannot_together_pass_the_quota() {
+    let app = TestApp::new().await;
+    let t = app.user_with(&[Role::Trainer]).await;
+    // The quota is 16 MiB: any two of these together are over it.
+    let start = || {
+        app.post("/api/v1/uploads")
+            .bearer(&t.access_token)
+            .header("tus-resumable", "1.0.0")
+            .header("upload-length", &(9 * 1024 * 1024).to_string())
+            .header("upload-metadata", &meta("a.mp4", "video/mp4"))
+            .send()
+    };
+    let answers = futures_util::future::join_all((0..8).map(|_| start())).await;
+    let created = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::PAYLOAD_TOO_LARGE)
+        .count();
+    assert_eq!((created, refused), (1, 7), "one upload fits the quota");
+}
+
+#[tokio::test]
 async fn a_trainer_can_cancel_processing_and_the_worker_loses_the_job() {
     let app = TestApp::new().await;
     let t = app.user_with(&[Role::Trainer]).await;

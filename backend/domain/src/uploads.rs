@@ -70,15 +70,20 @@ pub async fn bytes_used(db: &impl ConnectionTrait, owner_id: i64) -> DomainResul
     Ok(pending.unwrap_or(0) + stored.unwrap_or(0))
 }
 
-/// Starts an upload of `length` bytes.
-pub async fn create(
-    db: &impl ConnectionTrait,
+/// Starts an upload of `length` bytes. The quota is checked and the upload recorded in one
+/// transaction that holds the owner's row, so uploads started at once cannot together pass
+/// a quota that each alone would (SQLite: the write transaction serialises them).
+pub async fn create<C>(
+    db: &C,
     owner_id: i64,
     length: i64,
     filename: &str,
     filetype: &str,
     limits: UploadLimits,
-) -> DomainResult<upload::Model> {
+) -> DomainResult<upload::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     if length <= 0 {
         return Err(DomainError::validation(
             "length",
@@ -99,7 +104,13 @@ pub async fn create(
             format!("{filetype} is not accepted: upload a video, a PDF or a PNG/JPEG/WebP picture"),
         ));
     }
-    if bytes_used(db, owner_id).await? + length > limits.quota_per_user {
+    let txn = crate::db::begin_write(db).await?;
+    crate::entities::user::Entity::find_by_id(owner_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("user"))?;
+    if bytes_used(&txn, owner_id).await? + length > limits.quota_per_user {
         return Err(DomainError::TooLarge(format!(
             "this upload would exceed your storage quota of {} GiB; delete unused videos first",
             limits.quota_per_user / (1024 * 1024 * 1024)
@@ -108,7 +119,7 @@ pub async fn create(
     let id = uuid::Uuid::new_v4().to_string();
     let now = Utc::now();
     let target_key = media::new_key_for(filetype, filename);
-    Ok(upload::ActiveModel {
+    let created = upload::ActiveModel {
         id: Set(id.clone()),
         owner_id: Set(owner_id),
         length: Set(length),
@@ -127,8 +138,10 @@ pub async fn create(
         writer: Set(None),
         writer_until: Set(None),
     }
-    .insert(db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
 /// The caller's own upload; anyone else's answers NotFound.
