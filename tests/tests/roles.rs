@@ -816,3 +816,59 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
         );
     }
 }
+
+/// The teaching pages call the domain without the JSON API's own look-up first: there too,
+/// a module that is not the caller's answers "not found" before its input is judged.
+#[tokio::test]
+async fn module_rules_are_judged_only_for_authors() {
+    use lms_domain::DomainError;
+    use lms_domain::courses::authoring::{self, ModuleInput};
+    let app = TestApp::new().await;
+    let owner = app.user_with(&[Role::Trainer]).await;
+    let other = app.user_with(&[Role::Trainer]).await;
+    let course = app
+        .post("/api/v1/courses")
+        .bearer(&owner.access_token)
+        .json(&json!({"title": "Của người khác", "summary": "Tóm tắt"}))
+        .send()
+        .await
+        .expect(StatusCode::CREATED)
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let module = app
+        .post(&format!("/api/v1/courses/{course}/modules"))
+        .bearer(&owner.access_token)
+        .json(&json!({"title": "Bài 1"}))
+        .send()
+        .await
+        .expect(StatusCode::CREATED)
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let grants = lms_domain::users::grants_of(&app.db, other.user_id)
+        .await
+        .unwrap();
+    let empty = ModuleInput::default();
+    let updated =
+        authoring::update_module(&app.db, other.user_id, &grants, module, empty.clone()).await;
+    assert!(
+        matches!(updated, Err(DomainError::NotFound(_))),
+        "{updated:?}"
+    );
+    let added = authoring::add_module(&app.db, other.user_id, &grants, course, empty).await;
+    assert!(matches!(added, Err(DomainError::NotFound(_))), "{added:?}");
+    // The author still hears about the empty title.
+    let grants = lms_domain::users::grants_of(&app.db, owner.user_id)
+        .await
+        .unwrap();
+    let own = authoring::update_module(
+        &app.db,
+        owner.user_id,
+        &grants,
+        module,
+        ModuleInput::default(),
+    )
+    .await;
+    assert!(matches!(own, Err(DomainError::Validation(_))), "{own:?}");
+}
