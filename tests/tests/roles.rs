@@ -1,4 +1,6 @@
-//! Authorization on the server: roles and HR scopes decide who sees and changes whom.
+//! Authorization on the server: roles and HR scopes decide who sees and changes whom, and
+//! the role × route matrix (`roles_matrix.txt`) holds what each of eight callers gets from
+//! every route.
 
 use http::StatusCode;
 use lms_domain::Role;
