@@ -497,6 +497,12 @@ pub async fn revoke(
     reason: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<certificate::Model> {
+    // Out of scope answers "not found" whatever the reason says: authorization first.
+    let cert = filtered(scope, &Filter::default(), true)
+        .filter(certificate::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("certificate"))?;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(DomainError::validation(
@@ -512,11 +518,6 @@ pub async fn revoke(
             "at most 1000 characters",
         ));
     }
-    let cert = filtered(scope, &Filter::default(), true)
-        .filter(certificate::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("certificate"))?;
     if cert.revoked_at.is_some() {
         return Err(DomainError::Conflict {
             field: "id",

@@ -367,9 +367,10 @@ pub async fn add_module<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let title = validate_module(&input)?;
     let txn = crate::db::begin_write(db).await?;
+    // Only an author learns what the rules say of the input: authorization first.
     editable(&txn, user_id, grants, course_id).await?;
+    let title = validate_module(&input)?;
     let position = modules_of(&txn, course_id)
         .await?
         .last()
@@ -436,8 +437,8 @@ pub async fn update_module(
     module_id: i64,
     input: ModuleInput,
 ) -> DomainResult<module::Model> {
-    let title = validate_module(&input)?;
     let (c, m) = editable_module(db, user_id, grants, module_id).await?;
+    let title = validate_module(&input)?;
     let mut active: module::ActiveModel = m.into();
     active.title = Set(title);
     active.objectives = Set(json(&input.objectives)?);
