@@ -317,6 +317,9 @@ async fn process(
     if job.kind == lms_domain::media::TRANSCODE_JOB {
         return process_transcode(db, cfg, job, shutdown).await;
     }
+    if jobs::exhausted(&job) {
+        return reject(db, cfg, &job, jobs::WORKER_LOST_EVERY_ATTEMPT).await;
+    }
     let worker = cfg.worker_id.as_str();
     let path = match payload_path(&job.payload) {
         Ok(path) => path,
@@ -742,6 +745,24 @@ async fn process_transcode(
         }
         Err(e) => return Err(e.into()),
     };
+    if jobs::exhausted(&job) {
+        let error = media::MediaError {
+            code: "worker_lost".to_owned(),
+            en: jobs::WORKER_LOST_EVERY_ATTEMPT.to_owned(),
+            vi: "Bộ xử lý video dừng giữa chừng ở mọi lần thử với tệp này (bị lỗi hoặc bị tắt). \
+                 Hãy thử xuất lại video rồi tải lên lần nữa."
+                .to_owned(),
+        };
+        warn!(
+            asset_id,
+            attempts = job.attempts,
+            "the worker stopped during every attempt"
+        );
+        let (outcome, _) = record_failure(db, cfg, &job, &error.en, Failure::Permanent).await?;
+        media::mark_failed(db, asset_id, &error).await?;
+        announce(cfg, Some(asset_id)).await;
+        return Ok(outcome);
+    }
     let layout = match Layout::new(cfg, job.id, &asset.storage_key) {
         Ok(layout) => layout,
         Err(reason) => return reject(db, cfg, &job, &reason).await,

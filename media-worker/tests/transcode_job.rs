@@ -411,3 +411,66 @@ async fn a_job_past_its_memory_limit_fails_for_good_with_a_reason() {
     cfg.limit_check_every = Duration::from_millis(20);
     fails_over_limit(cfg, &ws, &db, "too_much_memory").await;
 }
+
+/// A file that kills the worker on every attempt (simulated: the job is running on its last
+/// attempt and its lease has run out) is not claimed forever: the next worker fails it for
+/// good with a reason the trainer can read, instead of transcoding it once more.
+#[tokio::test]
+async fn a_job_whose_worker_died_on_every_attempt_fails_for_good() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    let ws = Workspace::new("lost");
+    let db = db(&ws).await;
+    let (asset_id, job_id) = upload(&db, &ws, |p| {
+        let out = p.to_string_lossy().into_owned();
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:r=25:d=2",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            &out,
+        ]);
+    })
+    .await;
+    let row = lms_domain::entities::job::Entity::find_by_id(job_id)
+        .one(&db)
+        .await
+        .expect("read")
+        .expect("job");
+    let max = row.max_attempts;
+    let mut dead = row.into_active_model();
+    dead.status = Set(status::RUNNING.to_owned());
+    dead.attempts = Set(max);
+    dead.locked_by = Set(Some("the-worker-that-died".into()));
+    dead.locked_until = Set(Some(chrono::Utc::now() - chrono::Duration::seconds(1)));
+    dead.update(&db).await.expect("simulate the dead worker");
+
+    let (_stop, mut rx) = watch::channel(false);
+    worker::run_once(&db, &config(&ws), &mut rx)
+        .await
+        .expect("run")
+        .expect("the job is claimed once more");
+    let job = jobs::find(&db, job_id).await.expect("find").expect("job");
+    assert_eq!(job.status, status::FAILED);
+    assert_eq!(
+        job.last_error.as_deref(),
+        Some(jobs::WORKER_LOST_EVERY_ATTEMPT)
+    );
+    let asset = media::find(&db, asset_id).await.expect("asset");
+    assert_eq!(asset.status, media::status::FAILED, "not transcoded again");
+    let error = asset.error.expect("reason stored");
+    assert_eq!(error["code"], "worker_lost");
+    assert!(!error["vi"].as_str().unwrap_or_default().is_empty());
+    // Nothing is left for any worker.
+    assert!(
+        worker::run_once(&db, &config(&ws), &mut rx)
+            .await
+            .expect("run")
+            .is_none()
+    );
+}

@@ -379,3 +379,51 @@ async fn a_flood_of_password_resets_sends_one_mail_whose_link_works() {
         .await
         .expect(http::StatusCode::NO_CONTENT);
 }
+
+#[tokio::test]
+async fn a_mail_whose_sender_died_on_every_attempt_is_given_up_not_sent_forever() {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let app = TestApp::builder().with_smtp().build().await;
+    let to = TestApp::unique_email("lost");
+    // The sender died during the mail's last attempt: it is running, its lease ran out.
+    let txn = app.db.begin().await.unwrap();
+    let Enqueued::Queued(id) = mail::enqueue(&txn, &mail(MailTemplate::CertificateIssued, &to))
+        .await
+        .unwrap()
+    else {
+        panic!("queued")
+    };
+    let mut dead = job::Entity::find_by_id(id)
+        .one(&txn)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    dead.status = Set(status::RUNNING.to_owned());
+    dead.attempts = Set(10);
+    dead.max_attempts = Set(10);
+    dead.locked_by = Set(Some("dead-sender".into()));
+    dead.locked_until = Set(Some(chrono::Utc::now() - Duration::seconds(1)));
+    dead.update(&txn).await.unwrap();
+    txn.commit().await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let given_up = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the mail was never given up"
+        );
+        let j = jobs::find(&app.db, id).await.unwrap().unwrap();
+        if j.status != status::RUNNING || j.locked_by.as_deref() != Some("dead-sender") {
+            if j.status == status::FAILED {
+                break j;
+            }
+            assert_ne!(j.status, status::DONE, "an exhausted mail was sent again");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(
+        given_up.last_error.as_deref(),
+        Some(jobs::WORKER_LOST_EVERY_ATTEMPT)
+    );
+    assert_eq!(app.smtp.as_ref().unwrap().count_to(&to), 0);
+}

@@ -128,6 +128,7 @@ async fn run_sender(
     while !stop.is_cancelled() {
         let kinds = [jobs::kinds::MAIL_SEND, jobs::kinds::PASSWORD_RESET];
         match jobs::claim(&state.db, &kinds, &worker, lease).await {
+            Ok(Some(job)) if jobs::exhausted(&job) => give_up(&state, &worker, &job).await,
             Ok(Some(job)) if job.kind == jobs::kinds::PASSWORD_RESET => {
                 password_reset(&state, &worker, job).await;
             }
@@ -188,6 +189,15 @@ async fn password_reset(state: &AppState, worker: &str, job: lms_domain::entitie
     };
     if let Err(e) = result {
         tracing::error!(job = job.id, error = %e, "could not record password reset outcome");
+    }
+}
+
+/// Fails for good a job whose sender stopped during every attempt.
+async fn give_up(state: &AppState, worker: &str, job: &lms_domain::entities::job::Model) {
+    tracing::error!(job = job.id, kind = %job.kind, "{}", jobs::WORKER_LOST_EVERY_ATTEMPT);
+    let reason = jobs::WORKER_LOST_EVERY_ATTEMPT;
+    if let Err(e) = jobs::fail(&state.db, job, worker, reason, Failure::Permanent).await {
+        tracing::error!(job = job.id, error = %e, "could not record the job's failure");
     }
 }
 

@@ -52,22 +52,7 @@ pub async fn enqueue_at(
     run_at: DateTime<Utc>,
     max_attempts: i32,
 ) -> DomainResult<i64> {
-    let now = Utc::now();
-    let row = job::ActiveModel {
-        kind: Set(kind.to_owned()),
-        payload: Set(payload),
-        status: Set(status::QUEUED.to_owned()),
-        attempts: Set(0),
-        max_attempts: Set(std::cmp::max(max_attempts, 1)),
-        run_at: Set(run_at),
-        progress: Set(0.0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(row.id)
+    insert(db, kind, payload, run_at, max_attempts, 0, None).await
 }
 
 /// Enqueues a job to run now with a priority (higher is claimed first) and a key that
@@ -80,6 +65,27 @@ pub async fn enqueue_keyed(
     priority: i32,
     dedupe_key: Option<&str>,
 ) -> DomainResult<i64> {
+    insert(
+        db,
+        kind,
+        payload,
+        Utc::now(),
+        max_attempts,
+        priority,
+        dedupe_key,
+    )
+    .await
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    payload: Value,
+    run_at: DateTime<Utc>,
+    max_attempts: i32,
+    priority: i32,
+    dedupe_key: Option<&str>,
+) -> DomainResult<i64> {
     let now = Utc::now();
     let row = job::ActiveModel {
         kind: Set(kind.to_owned()),
@@ -87,7 +93,7 @@ pub async fn enqueue_keyed(
         status: Set(status::QUEUED.to_owned()),
         attempts: Set(0),
         max_attempts: Set(std::cmp::max(max_attempts, 1)),
-        run_at: Set(now),
+        run_at: Set(run_at),
         progress: Set(0.0),
         created_at: Set(now),
         updated_at: Set(now),
@@ -134,6 +140,19 @@ pub async fn count_since(
         .filter(Column::CreatedAt.gte(since))
         .count(db)
         .await?)
+}
+
+/// The reason kept on a job whose worker stopped during every attempt.
+pub const WORKER_LOST_EVERY_ATTEMPT: &str =
+    "the worker stopped during every attempt at this job (it crashed or was killed)";
+
+/// Whether a claimed job had used every attempt already: it came back only because the
+/// worker of its last attempt stopped (crashed, killed) before recording anything. Its
+/// consumer must fail it for good with [`WORKER_LOST_EVERY_ATTEMPT`] through its own
+/// failure path instead of running it, so that a file that kills the worker every time is
+/// not claimed forever.
+pub fn exhausted(job: &job::Model) -> bool {
+    job.attempts > job.max_attempts
 }
 
 /// Claims the next due job of one of `kinds` for `worker`, holding it for `lease`: the

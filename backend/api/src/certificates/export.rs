@@ -122,7 +122,11 @@ pub async fn run_exports(state: AppState, stop: CancellationToken) {
         .await
         {
             Ok(Some(job)) => {
-                let outcome = build(&state, &job, &worker, lease).await;
+                let outcome = if jobs::exhausted(&job) {
+                    Err(anyhow::anyhow!(jobs::WORKER_LOST_EVERY_ATTEMPT))
+                } else {
+                    build(&state, &job, &worker, lease).await
+                };
                 let recorded = match outcome {
                     Ok(result) => jobs::complete(&state.db, job.id, &worker, result)
                         .await
