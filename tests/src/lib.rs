@@ -205,6 +205,7 @@ pub struct TestAppBuilder {
     redis: bool,
     s3: bool,
     login_max_per_email: Option<u32>,
+    trust_proxy: bool,
     max_body_bytes: Option<usize>,
     account_limits: Option<(u32, u32)>,
 }
@@ -231,6 +232,13 @@ impl TestAppBuilder {
     /// Keeps media in a bucket of a real S3-compatible server (moto) instead of a directory.
     pub fn with_s3(mut self) -> Self {
         self.s3 = true;
+        self
+    }
+
+    /// Takes the client's address from `X-Forwarded-For`, as behind a proxy, so that a test
+    /// can speak as several clients.
+    pub fn with_trust_proxy(mut self) -> Self {
+        self.trust_proxy = true;
         self
     }
 
@@ -305,7 +313,7 @@ impl TestAppBuilder {
             account_max_per_ip: self.account_limits.map_or(100_000, |l| l.0),
             account_max_per_email: self.account_limits.map_or(100_000, |l| l.1),
             max_body_bytes: self.max_body_bytes.unwrap_or(64 * 1024),
-            trust_proxy: false,
+            trust_proxy: self.trust_proxy,
             auto_migrate: false,
             mail_poll_ms: 50,
             mail_senders: 4,

@@ -534,3 +534,44 @@ async fn measure_password_reset_for_known_and_unknown_addresses() {
         );
     }
 }
+
+#[tokio::test]
+async fn someone_guessing_from_one_client_cannot_lock_the_holder_out() {
+    let app = TestApp::builder()
+        .with_login_limit(3)
+        .with_trust_proxy()
+        .build()
+        .await;
+    let s = app.user_with(&[]).await;
+    let attempt = |client: &'static str, password: &'static str| {
+        app.post("/api/v1/auth/login")
+            .header("x-forwarded-for", client)
+            .json(&json!({"email": s.email, "password": password}))
+            .send()
+    };
+    for _ in 0..3 {
+        attempt("203.0.113.9", "wrong password!")
+            .await
+            .expect(StatusCode::UNAUTHORIZED);
+    }
+    for _ in 0..5 {
+        attempt("203.0.113.9", "wrong password!")
+            .await
+            .expect(StatusCode::TOO_MANY_REQUESTS);
+    }
+    // The holder, elsewhere, logs in as usual.
+    attempt("198.51.100.7", PASSWORD)
+        .await
+        .expect(StatusCode::OK);
+
+    // Guessing spread over many clients closes the address everywhere, at 10 times the limit.
+    for i in 0..9 {
+        let client: &'static str = Box::leak(format!("192.0.2.{i}").into_boxed_str());
+        for _ in 0..3 {
+            attempt(client, "wrong password!").await;
+        }
+    }
+    attempt("198.51.100.7", PASSWORD)
+        .await
+        .expect(StatusCode::TOO_MANY_REQUESTS);
+}

@@ -44,14 +44,26 @@ pub struct Accepted {
     pub status: &'static str,
 }
 
-/// Counts a login attempt against the address and the client; 429 past the limits.
-/// Unknown and known emails are counted alike.
+/// How many clients' worth of attempts ([`Config::login_max_per_email`] each) an address
+/// takes before it is limited for every client.
+///
+/// [`Config::login_max_per_email`]: crate::config::Config::login_max_per_email
+pub const LOGIN_CLIENTS_PER_EMAIL: u32 = 10;
+
+/// Counts a login attempt against the client, the address from that client, and the address
+/// from all clients together; 429 past a limit. The address's own limit is per client, so
+/// someone guessing from one place cannot lock its holder out; only attempts from many
+/// clients ([`LOGIN_CLIENTS_PER_EMAIL`] times the limit) close it everywhere, against
+/// guessing spread over many addresses. Unknown and known emails are counted alike.
 pub async fn limit_login(state: &AppState, ip: &str, email: &str) -> AppResult<()> {
+    let email = email_key(email);
+    let per_email = state.config.login_max_per_email;
     let checks = [
         (format!("login:ip:{ip}"), state.config.login_max_per_ip),
+        (format!("login:email-client:{email}:{ip}"), per_email),
         (
-            format!("login:email:{}", email_key(email)),
-            state.config.login_max_per_email,
+            format!("login:email:{email}"),
+            per_email.saturating_mul(LOGIN_CLIENTS_PER_EMAIL),
         ),
     ];
     hit_all(state, &checks, "login_rate_limited_total").await
