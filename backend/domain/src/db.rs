@@ -114,9 +114,18 @@ impl PostgresPool for DatabaseConnection {
 }
 
 /// Applies every pending migration, then loads the shipped reference data (provinces,
-/// organisations, cadre groups; adding what is missing).
+/// organisations, cadre groups; adding what is missing). On SQLite all pending migrations run
+/// in one transaction, so one that fails leaves the schema as it was instead of half
+/// migrated (sea-orm-migration wraps each migration in a transaction on PostgreSQL only;
+/// SQLite's DDL is transactional too).
 pub async fn migrate(db: &DatabaseConnection) -> DomainResult<()> {
-    Migrator::up(db, None).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        let txn = begin_write(db).await?;
+        Migrator::up(&txn, None).await?;
+        txn.commit().await?;
+    } else {
+        Migrator::up(db, None).await?;
+    }
     crate::reference::load(db).await?;
     Ok(())
 }
@@ -179,5 +188,56 @@ mod statement_tests {
         assert_eq!(pg.sql, "a = $1 AND b = $2");
         let lite = statement(DbBackend::Sqlite, "a = ? AND b = ?", [1.into(), 2.into()]);
         assert_eq!(lite.sql, "a = ? AND b = ?");
+    }
+}
+
+#[cfg(test)]
+mod migrate_tests {
+    use sea_orm::ConnectionTrait;
+
+    use super::*;
+
+    async fn table_exists(db: &DatabaseConnection, name: &str) -> bool {
+        db.query_one_raw(sea_orm::Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+            [name.into()],
+        ))
+        .await
+        .unwrap()
+        .is_some()
+    }
+
+    #[tokio::test]
+    async fn a_failing_migration_leaves_sqlite_as_it_was() {
+        let path = std::env::temp_dir().join(format!(
+            "lms-migrate-{}-{}.db",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        let db = connect(&format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .unwrap();
+        // A table that a late migration creates is in the way: that migration fails.
+        db.execute_unprepared("CREATE TABLE certificates (squatter INTEGER)")
+            .await
+            .unwrap();
+        assert!(migrate(&db).await.is_err());
+        assert!(
+            !table_exists(&db, "courses").await,
+            "the migrations before the failing one were rolled back too"
+        );
+        assert!(!table_exists(&db, "seaql_migrations").await);
+        // Out of the way, everything applies.
+        db.execute_unprepared("DROP TABLE certificates")
+            .await
+            .unwrap();
+        migrate(&db).await.unwrap();
+        assert!(table_exists(&db, "courses").await);
+        assert!(pending_migrations(&db).await.unwrap().is_empty());
+        drop(db);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 }
