@@ -108,34 +108,36 @@ fn config(ws: &Workspace) -> WorkerConfig {
     cfg
 }
 
+/// A 4 s 640×360 H.264 + AAC clip, as a phone would upload.
+fn four_second_clip(p: &Path) {
+    let out = p.to_string_lossy().into_owned();
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=640x360:r=25:d=4",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000:d=4",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-shortest",
+        &out,
+    ]);
+}
+
 #[tokio::test]
 async fn an_uploaded_video_becomes_ready_with_its_ladder() {
     let ws = Workspace::new("ok");
     let db = db(&ws).await;
-    let (asset_id, job_id) = upload(&db, &ws, |p| {
-        let out = p.to_string_lossy().into_owned();
-        ffmpeg(&[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=640x360:r=25:d=4",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:sample_rate=48000:d=4",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-            &out,
-        ]);
-    })
-    .await;
+    let (asset_id, job_id) = upload(&db, &ws, four_second_clip).await;
 
     let (_stop, mut rx) = watch::channel(false);
     let (claimed, outcome) = worker::run_once(&db, &config(&ws), &mut rx)
@@ -420,23 +422,7 @@ async fn a_job_whose_worker_died_on_every_attempt_fails_for_good() {
     use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
     let ws = Workspace::new("lost");
     let db = db(&ws).await;
-    let (asset_id, job_id) = upload(&db, &ws, |p| {
-        let out = p.to_string_lossy().into_owned();
-        ffmpeg(&[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=320x240:r=25:d=2",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            &out,
-        ]);
-    })
-    .await;
+    let (asset_id, job_id) = upload(&db, &ws, four_second_clip).await;
     let row = lms_domain::entities::job::Entity::find_by_id(job_id)
         .one(&db)
         .await
