@@ -396,6 +396,28 @@ async fn progress_reaches_viewers_on_every_replica_through_redis() {
         streams.push(res);
     }
 
+    // More viewers on the first replica: none of them holds a Redis subscription of its
+    // own (each process listens once, for every asset).
+    for _ in 0..8 {
+        let mut res = reqwest::Client::new()
+            .get(format!("{first}/api/v1/assets/{}/events", a.id))
+            .bearer_auth(&t.access_token)
+            .send()
+            .await
+            .unwrap();
+        res.chunk().await.unwrap().unwrap();
+        streams.push(res);
+    }
+    let client = redis::Client::open(lms_tests::test_redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let (_, per_viewer): (String, i64) = redis::cmd("PUBSUB")
+        .arg("NUMSUB")
+        .arg(media::events_channel(a.id))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(per_viewer, 0, "no Redis subscription per viewer");
+
     // The worker stores progress and announces it.
     lms_domain::jobs::claim(
         &app.db,
@@ -410,8 +432,6 @@ async fn progress_reaches_viewers_on_every_replica_through_redis() {
         .await
         .unwrap();
     let started = std::time::Instant::now();
-    let client = redis::Client::open(lms_tests::test_redis_url()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let receivers: i64 = redis::cmd("PUBLISH")
         .arg(media::events_channel(a.id))
         .arg("")

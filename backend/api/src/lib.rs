@@ -2,6 +2,7 @@
 //! command. Handlers stay thin; the rules live in lms-domain.
 
 pub mod app;
+pub mod asset_events;
 pub mod auth;
 pub mod background;
 pub mod certificates;

@@ -25,6 +25,8 @@ pub struct Inner {
     pub templates: Templates,
     pub limiter: RateLimiter,
     pub redis: Option<redis::aio::ConnectionManager>,
+    /// Asset changes heard on Redis, for the live processing views (None without Redis).
+    pub asset_events: Option<crate::asset_events::AssetEvents>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     pub progress: ProgressWriter,
     /// Signs and checks the progress tokens of module pages.
@@ -60,6 +62,10 @@ impl AppState {
                 let client = redis::Client::open(url.as_str())?;
                 Some(redis::aio::ConnectionManager::new(client).await?)
             }
+            None => None,
+        };
+        let asset_events = match &config.redis_url {
+            Some(url) => Some(crate::asset_events::AssetEvents::start(url)?),
             None => None,
         };
         let limiter = match &redis {
@@ -101,6 +107,7 @@ impl AppState {
             templates: Templates::load()?,
             limiter,
             redis,
+            asset_events,
             metrics: crate::middleware::metrics_handle(),
             certificate_key: tokio::sync::OnceCell::new(),
             certificate_renderer: std::sync::Mutex::new(None),

@@ -236,17 +236,6 @@ pub async fn add_caption(
     ))
 }
 
-/// A subscription to one Redis channel, as a stream of (empty) notifications.
-async fn subscribe(
-    url: &str,
-    channel: &str,
-) -> redis::RedisResult<std::pin::Pin<Box<dyn futures_util::Stream<Item = ()> + Send>>> {
-    use futures_util::StreamExt;
-    let mut pubsub = redis::Client::open(url)?.get_async_pubsub().await?;
-    pubsub.subscribe(channel).await?;
-    Ok(Box::pin(pubsub.into_on_message().map(|_| ())))
-}
-
 /// Live processing progress as Server-Sent Events: an `asset` event with the same body as
 /// GET /api/v1/assets/{id} whenever it changes, until the video is ready or failed.
 #[utoipa::path(get, path = "/api/v1/assets/{id}/events", tag = "media",
@@ -263,23 +252,15 @@ pub async fn events(
     >,
 > {
     use axum::response::sse::{Event, KeepAlive, Sse};
-    use futures_util::StreamExt;
+    // With Redis, every replica hears of a change as soon as the worker announces it (one
+    // connection per process, see `asset_events`) and reads the asset again then, with a
+    // slow poll as a safety net; without Redis, poll. Listen before the first read, so that
+    // no change falls between the two.
+    let changes = state.asset_events.as_ref().map(|e| e.subscribe());
     // Answers 404 before the stream starts for someone else's asset.
     let first = show(State(state.clone()), CurrentUser(me.clone()), Path(id))
         .await?
         .0;
-    // With Redis, every replica hears of a change as soon as the worker announces it and
-    // reads the asset again then (with a slow poll as a safety net); without Redis, poll.
-    let changes = match &state.config.redis_url {
-        Some(url) => match subscribe(url, &media::events_channel(id)).await {
-            Ok(stream) => Some(stream),
-            Err(e) => {
-                tracing::warn!(error = %e, "asset events: Redis unavailable, polling instead");
-                None
-            }
-        },
-        None => None,
-    };
     let stream = futures_util::stream::unfold(
         (Some(first), None::<String>, false, changes),
         move |(next, last, done, mut changes)| {
@@ -298,7 +279,7 @@ pub async fn events(
                                 Some(changes) => {
                                     let _ = tokio::time::timeout(
                                         std::time::Duration::from_secs(5),
-                                        changes.next(),
+                                        crate::asset_events::changed(changes, id),
                                     )
                                     .await;
                                 }
