@@ -397,6 +397,23 @@ impl TestResponse {
         self
     }
     /// The machine code of a JSON error answer.
+    /// What a browser sends back with a form from this page: its CSRF cookie (as a
+    /// `Cookie` header value) and the token in its form.
+    pub fn csrf(&self) -> (String, String) {
+        let cookie = self
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("lms_csrf="))
+            .expect("a CSRF cookie")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        (cookie, csrf_field(&self.text()))
+    }
+
     pub fn error_code(&self) -> String {
         self.json()["error"].as_str().unwrap_or_default().to_owned()
     }
@@ -638,14 +655,7 @@ pub async fn browser_login(base: &str, s: &Session) -> (reqwest::Client, String)
         .text()
         .await
         .unwrap();
-    let token = html
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let token = csrf_field(&html);
     let res = client
         .post(format!("{base}/login"))
         .form(&[
@@ -658,4 +668,15 @@ pub async fn browser_login(base: &str, s: &Session) -> (reqwest::Client, String)
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     (client, token)
+}
+
+/// The CSRF token in a page's form.
+pub fn csrf_field(html: &str) -> String {
+    html.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .expect("a CSRF field")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
 }

@@ -347,26 +347,7 @@ async fn post_page_form(
     fields: &[(&str, &str)],
 ) -> lms_tests::TestResponse {
     let page = app.get(form_page).send().await.expect(StatusCode::OK);
-    let cookie = page
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("lms_csrf="))
-        .expect("a CSRF cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let text = page.text();
-    let token = text
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .expect("a CSRF field")
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (cookie, token) = page.csrf();
     let mut pairs = fields.to_vec();
     pairs.push(("csrf_token", token.as_str()));
     app.post(action)

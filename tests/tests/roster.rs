@@ -840,26 +840,7 @@ async fn importing_links_only_verified_accounts_within_reach_and_asks_the_others
         .await
         .expect(StatusCode::UNAUTHORIZED);
     // The person answers on the page (a form with the page's CSRF token).
-    let cookie = page
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("lms_csrf="))
-        .expect("a CSRF cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let html = page.text();
-    let csrf = html
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (cookie, csrf) = page.csrf();
     let done = app
         .post("/roster/join")
         .header("cookie", &cookie)
