@@ -465,11 +465,7 @@ async fn registration_and_resets_are_rate_limited_per_client_in_redis() {
 #[tokio::test]
 async fn reset_confirmation_checks_the_token_before_hashing() {
     let app = TestApp::new().await;
-    let slots = lms_domain::passwords::slots();
-    let held = slots
-        .acquire_many(lms_domain::passwords::slot_count() as u32)
-        .await
-        .unwrap();
+    let held = lms_domain::passwords::slots().hold_all().await;
     let answer = tokio::time::timeout(
         std::time::Duration::from_secs(30),
         app.post("/api/v1/auth/password-reset/confirm")

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod blocking;
 pub mod cadre_groups;
 pub mod captions;
 pub mod certificates;

@@ -2,13 +2,14 @@
 //! time. A parse is CPU work that may hold tens of MB for a moment (each format bounds it:
 //! see `limits` in `roster::file`, `quiz::import` and `captions`); run on the executor it
 //! would stall every other request on that worker thread, and a burst of uploads parsed at
-//! once could exhaust memory. So parses run on tokio's blocking pool behind one semaphore,
-//! and an upload that finds every slot taken for [`WAIT`] is refused as busy.
+//! once could exhaust memory. So parses run on tokio's blocking pool in slots of their own
+//! ([`crate::blocking::Slots`]), and an upload that finds every slot taken for [`WAIT`] is
+//! refused as busy.
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use crate::blocking::{Refused, Slots};
 
 /// How long a file waits for a free parsing slot before it is refused as busy.
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -20,9 +21,9 @@ pub fn max_concurrent() -> usize {
         .clamp(1, 4)
 }
 
-fn slots() -> &'static Semaphore {
-    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
-    SLOTS.get_or_init(|| Semaphore::new(max_concurrent()))
+fn slots() -> &'static Slots {
+    static SLOTS: OnceLock<Slots> = OnceLock::new();
+    SLOTS.get_or_init(|| Slots::new(max_concurrent()))
 }
 
 /// Why a file was not parsed.
@@ -43,19 +44,16 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let permit = tokio::time::timeout(WAIT, slots().acquire())
+    slots()
+        .run(Some(WAIT), parse)
         .await
-        .map_err(|_| ParseRefused::Busy)?
-        .map_err(|_| ParseRefused::Busy)?;
-    tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        parse()
-    })
-    .await
-    .map_err(|e| {
-        tracing::warn!(error = %e, "a file parser failed");
-        ParseRefused::Failed
-    })
+        .map_err(|refused| match refused {
+            Refused::Busy => ParseRefused::Busy,
+            Refused::Panicked => {
+                tracing::warn!("a file parser panicked");
+                ParseRefused::Failed
+            }
+        })
 }
 
 #[cfg(test)]

@@ -39,9 +39,9 @@ pub fn validate(password: &str) -> DomainResult<()> {
 /// The hashing slots: at most one Argon2 computation per core runs at once (each holds
 /// 19 MiB), whatever the number of requests; the others wait for a slot. Public so that
 /// tests can take every slot.
-pub fn slots() -> &'static tokio::sync::Semaphore {
-    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(slot_count()))
+pub fn slots() -> &'static crate::blocking::Slots {
+    static SLOTS: std::sync::OnceLock<crate::blocking::Slots> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| crate::blocking::Slots::new(slot_count()))
 }
 
 /// How many hashes may run at once: the number of cores.
@@ -84,23 +84,18 @@ pub async fn hash(password: String) -> DomainResult<String> {
     .await?
 }
 
-/// Runs `work` on the blocking pool once a hashing slot is free. The slot goes with the work,
-/// so a request that gives up waiting for it does not free the slot early.
+/// Runs `work` on the blocking pool once a hashing slot is free, however long that takes.
 async fn in_a_slot<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> DomainResult<T> {
-    let slot = slots()
-        .acquire()
+    slots()
+        .run(None, move || {
+            #[cfg(test)]
+            let _counted = in_flight::enter();
+            work()
+        })
         .await
-        .map_err(|e| DomainError::Internal(format!("hashing slots closed: {e}")))?;
-    tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        #[cfg(test)]
-        let _counted = in_flight::enter();
-        work()
-    })
-    .await
-    .map_err(|e| DomainError::Internal(e.to_string()))
+        .map_err(|e| DomainError::Internal(format!("password hashing: {e:?}")))
 }
 
 /// A hash verified against when the account does not exist, so that unknown and known
